@@ -1,0 +1,1545 @@
+/**
+ * A loopback emulation of the slice of the GitHub REST API that devbuddy uses.
+ *
+ * It listens on 127.0.0.1 (random port) and, by default, serves the API under `/api/v3`,
+ * the GitHub Enterprise Server layout, so a Probot app can be pointed at it with
+ * `GHE_HOST=127.0.0.1:PORT GHE_PROTOCOL=http` without any code change.
+ *
+ * Fidelity goals, in priority order:
+ *  1. Status codes, error bodies and headers that client code branches on (rate limits,
+ *     422 validation errors, 404 for deleted objects, pagination `link` headers) match what
+ *     GitHub documents and actually sends.
+ *  2. JSON shapes match GitHub's (field names and types), so schema validation in the app
+ *     sees the same thing it sees in production.
+ *  3. Tests can inspect every request and every body ever written, inject failures, and stall
+ *     requests in flight.
+ *
+ * Everything is in memory; nothing here touches the network beyond 127.0.0.1.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { deliverWebhook } from "./webhook-sender.js";
+
+// ---------------------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------------------
+
+export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+export type UserType = "User" | "Bot";
+
+/** https://docs.github.com/rest/reactions/reactions#about-reactions */
+export const REACTION_CONTENTS = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"] as const;
+export type ReactionContent = (typeof REACTION_CONTENTS)[number];
+
+/** GitHub's "simple user" object. */
+export interface GitHubUser {
+  login: string;
+  id: number;
+  node_id: string;
+  avatar_url: string;
+  gravatar_id: string;
+  url: string;
+  html_url: string;
+  followers_url: string;
+  following_url: string;
+  gists_url: string;
+  starred_url: string;
+  subscriptions_url: string;
+  organizations_url: string;
+  repos_url: string;
+  events_url: string;
+  received_events_url: string;
+  type: UserType;
+  site_admin: boolean;
+}
+
+/** The "reaction rollup" embedded in issues and comments. */
+export interface ReactionRollup {
+  url: string;
+  total_count: number;
+  "+1": number;
+  "-1": number;
+  laugh: number;
+  hooray: number;
+  confused: number;
+  heart: number;
+  rocket: number;
+  eyes: number;
+}
+
+/** https://docs.github.com/rest/apps/apps#get-the-authenticated-app */
+export interface GitHubApp {
+  id: number;
+  slug: string;
+  node_id: string;
+  client_id: string;
+  owner: GitHubUser;
+  name: string;
+  description: string;
+  external_url: string;
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+  permissions: Record<string, string>;
+  events: string[];
+  installations_count: number;
+}
+
+/** The repository object as it appears in webhook payloads and `GET /repos/{owner}/{repo}`. */
+export interface GitHubRepository {
+  id: number;
+  node_id: string;
+  name: string;
+  full_name: string;
+  private: boolean;
+  owner: GitHubUser;
+  html_url: string;
+  url: string;
+  default_branch: string;
+  visibility: "public" | "private";
+  open_issues_count: number;
+  /** The many `*_url` templates and counters GitHub also sends. */
+  [field: string]: unknown;
+}
+
+/** https://docs.github.com/rest/issues/issues#get-an-issue */
+export interface GitHubIssue {
+  url: string;
+  repository_url: string;
+  labels_url: string;
+  comments_url: string;
+  events_url: string;
+  html_url: string;
+  id: number;
+  node_id: string;
+  number: number;
+  title: string;
+  user: GitHubUser;
+  labels: unknown[];
+  state: "open" | "closed";
+  locked: boolean;
+  assignee: GitHubUser | null;
+  assignees: GitHubUser[];
+  milestone: null;
+  comments: number;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  author_association: string;
+  active_lock_reason: string | null;
+  body: string | null;
+  reactions: ReactionRollup;
+  timeline_url: string;
+  performed_via_github_app: GitHubApp | null;
+  state_reason: string | null;
+}
+
+/** https://docs.github.com/rest/issues/comments#get-an-issue-comment */
+export interface GitHubComment {
+  url: string;
+  html_url: string;
+  issue_url: string;
+  id: number;
+  node_id: string;
+  user: GitHubUser;
+  created_at: string;
+  updated_at: string;
+  author_association: string;
+  body: string;
+  reactions: ReactionRollup;
+  performed_via_github_app: GitHubApp | null;
+}
+
+/** https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment */
+export interface GitHubReaction {
+  id: number;
+  node_id: string;
+  user: GitHubUser;
+  content: ReactionContent;
+  created_at: string;
+}
+
+export interface FakeGitHubOptions {
+  /** The App's slug; its bot user is `<slug>[bot]`. Default `"devbuddy"`. */
+  appSlug?: string;
+  /** Default 1. */
+  appId?: number;
+  /** Default `"/api/v3"` (GitHub Enterprise Server layout). Use `""` for the api.github.com layout. */
+  pathPrefix?: string;
+  /** Artificial delay before answering each request, in ms. Default 0. */
+  latencyMs?: number;
+  /**
+   * Accept `authorization: token <anything>` on `GET /app` (Probot unit tests authenticate
+   * with a plain token). Real GitHub requires a JWT there. Default true.
+   */
+  allowTokenForApp?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the API prefix and without the query string, e.g. `/repos/o/r/issues/1/comments`. */
+  path: string;
+  query: Record<string, string>;
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** Parsed JSON body, or undefined when there was none (or it was not valid JSON). */
+  body: unknown;
+  /** `performance.now()` when the request arrived. */
+  at: number;
+  /** Status that was answered; 0 while the request is still in flight (e.g. held). */
+  status: number;
+}
+
+/** What a failure rule sees when it builds its body. */
+export interface FailureContext {
+  requestId: string;
+  method: string;
+  path: string;
+}
+
+export interface FailureRule {
+  /** Case-insensitive; any method when omitted. */
+  method?: string;
+  /** Tested against the path without prefix or query; any path when omitted. */
+  path?: RegExp;
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON body, or a function building it per request (used to embed the request id like GitHub). */
+  body?: unknown | ((ctx: FailureContext) => unknown);
+  /** How many matching requests fail. Default 1. */
+  times?: number;
+}
+
+export interface HoldRule {
+  method?: string;
+  path?: RegExp;
+}
+
+export interface Hold {
+  /** Lets every held request proceed, and stops holding new ones. Idempotent. */
+  release(): void;
+  /** How many requests are currently waiting on this hold. */
+  readonly waiting: number;
+}
+
+export interface ReactionRecord {
+  /** Reaction id. */
+  id: number;
+  subject: "comment" | "issue";
+  /** The comment id, or the issue id (not its number) for issue reactions. */
+  subjectId: number;
+  /** The issue number the reaction is on (for comment reactions: the comment's issue). */
+  number: number;
+  owner: string;
+  repo: string;
+  content: ReactionContent;
+  /** Login of the reacting user (the app's bot for API writes). */
+  user: string;
+  /** `performance.now()` when the reaction was created. */
+  at: number;
+}
+
+export interface BodyWrite {
+  /** `performance.now()` when the write was applied. */
+  at: number;
+  body: string;
+  method: "POST" | "PATCH";
+}
+
+export interface EchoTarget {
+  url: string;
+  secret: string;
+  installationId: number;
+}
+
+export interface EchoRecord {
+  event: "issue_comment";
+  action: "created" | "edited" | "deleted";
+  /** Status answered by the receiver; 0 when the delivery could not be made at all. */
+  status: number;
+  deliveryId: string;
+  commentId: number;
+  /** Set when the delivery failed at the network level. */
+  error?: string;
+}
+
+export interface SeedRepoInput {
+  owner: string;
+  repo: string;
+  id?: number;
+  private?: boolean;
+}
+
+export interface SeedIssueInput {
+  owner: string;
+  repo: string;
+  number?: number;
+  title: string;
+  body: string;
+  /** Login of the author. */
+  user: string;
+  userType?: UserType;
+}
+
+export interface AddCommentInput {
+  owner: string;
+  repo: string;
+  number: number;
+  body: string;
+  user: string;
+  userType?: UserType;
+}
+
+export interface FakeGitHub {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `127.0.0.1:PORT`, the value for `GHE_HOST`. */
+  readonly host: string;
+  /** `url + pathPrefix`, the Octokit `baseUrl`. */
+  readonly apiBase: string;
+  readonly appId: number;
+  readonly appSlug: string;
+  /** `<slug>[bot]` */
+  readonly botLogin: string;
+  readonly botUser: GitHubUser;
+  close(): Promise<void>;
+
+  // State seeding
+  seedRepo(input: SeedRepoInput): GitHubRepository;
+  seedIssue(input: SeedIssueInput): GitHubIssue;
+  /** Seeds a comment as if a person wrote it in the UI: no request is logged and no echo is sent. */
+  addComment(input: AddCommentInput): GitHubComment;
+  setPermission(owner: string, repo: string, login: string, permission: RepoPermission): void;
+
+  // Inspection (all return copies)
+  issue(owner: string, repo: string, number: number): GitHubIssue | undefined;
+  comments(owner: string, repo: string, number: number): GitHubComment[];
+  /** undefined for unknown or deleted comments. */
+  comment(id: number): GitHubComment | undefined;
+  /** Simulates a person deleting the comment: afterwards the API answers 404 for it. Returns false if unknown. */
+  deleteComment(id: number): boolean;
+  reactions(): ReactionRecord[];
+  /** Every body successfully written to the comment through the API (seeded bodies are not included). */
+  bodyHistory(commentId: number): BodyWrite[];
+
+  // Request log
+  /** Live array, in arrival order. */
+  readonly requests: RecordedRequest[];
+  /** Non-GET requests, excluding `POST /app/installations/:id/access_tokens`. */
+  writes(): RecordedRequest[];
+  clearLog(): void;
+
+  // Failure injection
+  failNext(rule: FailureRule): void;
+  hold(rule: HoldRule): Hold;
+
+  // Echo webhooks
+  deliverEchoesTo(target: EchoTarget | null): void;
+  /** Live array of deliveries made, in delivery order. */
+  readonly echoes: EchoRecord[];
+  /** Resolves once every echo queued so far has been delivered (or has failed). */
+  echoesDelivered(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Ready-made failure rules
+// ---------------------------------------------------------------------------------------
+
+const RATE_LIMIT_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+
+/**
+ * GitHub's secondary ("abuse") rate-limit response: 403 with the message below, optionally a
+ * `retry-after` header (seconds). Octokit's throttling plugin recognises it by the words
+ * "secondary rate" in the message and honours `retry-after`.
+ * https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits
+ * Spread it and add `method`/`path` to target specific requests.
+ */
+export function secondaryRateLimit(retryAfterSeconds?: number): FailureRule {
+  const headers: Record<string, string> = {};
+  if (retryAfterSeconds !== undefined) headers["retry-after"] = String(retryAfterSeconds);
+  return {
+    status: 403,
+    headers,
+    // GitHub embeds the request id of the failing request in the message.
+    body: (ctx: FailureContext) => ({
+      message:
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. " +
+        `If you reach out to GitHub Support for help, please include the request ID ${ctx.requestId}.`,
+      documentation_url: `${RATE_LIMIT_DOCS}#about-secondary-rate-limits`,
+    }),
+  };
+}
+
+/**
+ * GitHub's primary rate-limit response: 403 with `x-ratelimit-remaining: 0` and the reset time
+ * (UTC epoch seconds) in `x-ratelimit-reset`.
+ * https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+ */
+export function primaryRateLimit(resetEpochSeconds: number, installationId = 1): FailureRule {
+  return {
+    status: 403,
+    headers: {
+      "x-ratelimit-limit": String(RATE_LIMIT),
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-used": String(RATE_LIMIT),
+      "x-ratelimit-reset": String(resetEpochSeconds),
+      "x-ratelimit-resource": "core",
+    },
+    body: {
+      message: `API rate limit exceeded for installation ID ${installationId}.`,
+      documentation_url: RATE_LIMIT_DOCS,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Implementation
+// ---------------------------------------------------------------------------------------
+
+/** Installation tokens get 5,000 requests/hour on github.com (more on GHEC; GHES is configurable). */
+const RATE_LIMIT = 5000;
+
+/** https://docs.github.com/rest/issues/comments#create-an-issue-comment ("maximum is 65536 characters") */
+const MAX_BODY_CHARS = 65536;
+
+const DOCS = {
+  root: "https://docs.github.com/rest",
+  getApp: "https://docs.github.com/rest/apps/apps#get-the-authenticated-app",
+  createToken: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
+  permission: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
+  getRepo: "https://docs.github.com/rest/repos/repos#get-a-repository",
+  getIssue: "https://docs.github.com/rest/issues/issues#get-an-issue",
+  listComments: "https://docs.github.com/rest/issues/comments#list-issue-comments",
+  createComment: "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+  getComment: "https://docs.github.com/rest/issues/comments#get-an-issue-comment",
+  updateComment: "https://docs.github.com/rest/issues/comments#update-an-issue-comment",
+  deleteComment: "https://docs.github.com/rest/issues/comments#delete-an-issue-comment",
+  commentReaction: "https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment",
+  issueReaction: "https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue",
+  deleteCommentReaction: "https://docs.github.com/rest/reactions/reactions#delete-an-issue-comment-reaction",
+  deleteIssueReaction: "https://docs.github.com/rest/reactions/reactions#delete-an-issue-reaction",
+} as const;
+
+interface RepoState {
+  key: string;
+  repository: GitHubRepository;
+  issues: Map<number, IssueState>;
+  nextNumber: number;
+  /** Explicitly granted permissions, keyed by lower-cased login. */
+  permissions: Map<string, RepoPermission>;
+}
+
+interface IssueState {
+  issue: GitHubIssue;
+  repo: RepoState;
+  /** Comment ids in creation order (deleted ones included; filter on `deleted`). */
+  commentIds: number[];
+}
+
+interface CommentState {
+  comment: GitHubComment;
+  issue: IssueState;
+  deleted: boolean;
+  history: BodyWrite[];
+}
+
+interface ReactionState {
+  reaction: GitHubReaction;
+  record: ReactionRecord;
+  rollup: ReactionRollup;
+}
+
+interface PendingFailure {
+  rule: FailureRule;
+  remaining: number;
+}
+
+interface ActiveHold {
+  rule: HoldRule;
+  waiters: Array<() => void>;
+}
+
+interface Auth {
+  scheme: string;
+  credential: string;
+}
+
+interface RequestContext {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  rawSearch: string;
+  body: unknown;
+  bodyIsInvalidJson: boolean;
+  auth: Auth | undefined;
+  requestId: string;
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Runs once the response has been flushed (used for echo webhooks). */
+  afterSend?: () => void;
+}
+
+type Params = Record<string, string>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handle: (ctx: RequestContext, params: Params) => Reply;
+}
+
+/** GitHub timestamps are ISO 8601 with second precision: `2011-04-14T16:00:49Z`. */
+function isoNow(offsetMs = 0): string {
+  return new Date(Date.now() + offsetMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** GitHub's legacy global node ids are base64 of `0<len(type)>:<Type><id>`, e.g. `04:User1`. */
+function legacyNodeId(type: string, id: number): string {
+  return Buffer.from(`0${type.length}:${type}${id}`).toString("base64");
+}
+
+/** Looks like GitHub's `X-GitHub-Request-Id`, e.g. `C0DE:1A2B:3C4D5E:6F7A8B:65A1B2C3`. */
+function newRequestId(): string {
+  const hex = (bytes: number) => randomBytes(bytes).toString("hex").toUpperCase();
+  return `${hex(2)}:${hex(2)}:${hex(3)}:${hex(3)}:${hex(4)}`;
+}
+
+function notFound(documentationUrl: string = DOCS.root): Reply {
+  return { status: 404, body: { message: "Not Found", documentation_url: documentationUrl } };
+}
+
+function matches(rule: { method?: string; path?: RegExp }, method: string, path: string): boolean {
+  if (rule.method !== undefined && rule.method.toUpperCase() !== method) return false;
+  if (rule.path !== undefined) {
+    rule.path.lastIndex = 0; // a /g or /y regex would otherwise remember its last position
+    if (!rule.path.test(path)) return false;
+  }
+  return true;
+}
+
+function flattenHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function parseAuth(header: string | undefined): Auth | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header.trim());
+  if (!match?.[1] || !match[2]) return undefined;
+  return { scheme: match[1].toLowerCase(), credential: match[2] };
+}
+
+/** A JWT is three non-empty base64url segments. We don't verify the signature. */
+function isJwtShaped(token: string): boolean {
+  const parts = token.split(".");
+  return parts.length === 3 && parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part));
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  const n = Number.parseInt(value, 10);
+  return n > 0 ? n : undefined;
+}
+
+/**
+ * GitHub counts characters (Ruby `String#length`, i.e. Unicode code points), not UTF-16 code
+ * units, so an emoji counts once here even though its JS `.length` is 2.
+ */
+function charCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/**
+ * GitHub's permission endpoint reports the legacy base role in `permission` (maintain → write,
+ * triage → read) and the actual role in `role_name`.
+ * https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user
+ */
+const PERMISSION_VIEW: Record<RepoPermission, { permission: string; role_name: string }> = {
+  admin: { permission: "admin", role_name: "admin" },
+  maintain: { permission: "write", role_name: "maintain" },
+  write: { permission: "write", role_name: "write" },
+  triage: { permission: "read", role_name: "triage" },
+  read: { permission: "read", role_name: "read" },
+  none: { permission: "none", role_name: "none" },
+};
+
+const PERMISSION_RANK: Record<RepoPermission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
+
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const appSlug = options.appSlug ?? "devbuddy";
+  const appId = options.appId ?? 1;
+  const pathPrefix = (options.pathPrefix ?? "/api/v3").replace(/\/+$/, "");
+  const latencyMs = options.latencyMs ?? 0;
+  const allowTokenForApp = options.allowTokenForApp ?? true;
+  const botLogin = `${appSlug}[bot]`;
+
+  // ---- state -------------------------------------------------------------------------
+  let nextId = 1000;
+  const newId = () => nextId++;
+  const users = new Map<string, GitHubUser>(); // keyed by lower-cased login (GitHub logins are case-insensitive)
+  const repos = new Map<string, RepoState>(); // keyed by lower-cased "owner/repo"
+  const commentsById = new Map<number, CommentState>();
+  const reactionStates: ReactionState[] = [];
+  const requests: RecordedRequest[] = [];
+  const failures: PendingFailure[] = [];
+  const holds: ActiveHold[] = [];
+  const echoes: EchoRecord[] = [];
+  let echoTarget: EchoTarget | null = null;
+  let echoQueue: Promise<void> = Promise.resolve();
+  let rateLimitUsed = 0;
+  const rateLimitReset = Math.floor(Date.now() / 1000) + 3600;
+  let closed = false;
+
+  // Filled in once the port is known (all URLs embed it).
+  let url = "";
+  let host = "";
+  let apiBase = "";
+  let app: GitHubApp;
+  let botUser: GitHubUser;
+
+  // ---- object builders ---------------------------------------------------------------
+
+  function buildUser(login: string, id: number, type: UserType): GitHubUser {
+    const apiUrl = `${apiBase}/users/${encodeURIComponent(login)}`;
+    // Bot accounts link to their App's page rather than a profile.
+    const htmlUrl = type === "Bot" ? `${url}/apps/${login.replace(/\[bot\]$/, "")}` : `${url}/${login}`;
+    return {
+      login,
+      id,
+      node_id: legacyNodeId(type, id),
+      avatar_url: `${url}/avatars/u/${id}?v=4`,
+      gravatar_id: "",
+      url: apiUrl,
+      html_url: htmlUrl,
+      followers_url: `${apiUrl}/followers`,
+      following_url: `${apiUrl}/following{/other_user}`,
+      gists_url: `${apiUrl}/gists{/gist_id}`,
+      starred_url: `${apiUrl}/starred{/owner}{/repo}`,
+      subscriptions_url: `${apiUrl}/subscriptions`,
+      organizations_url: `${apiUrl}/orgs`,
+      repos_url: `${apiUrl}/repos`,
+      events_url: `${apiUrl}/events{/privacy}`,
+      received_events_url: `${apiUrl}/received_events`,
+      type,
+      site_admin: false,
+    };
+  }
+
+  /** Returns the (single, stable) user object for a login, registering it on first sight. */
+  function userFor(login: string, type?: UserType): GitHubUser {
+    const key = login.toLowerCase();
+    const existing = users.get(key);
+    if (existing) {
+      if (type !== undefined && existing.type !== type) {
+        const updated = buildUser(existing.login, existing.id, type);
+        users.set(key, updated);
+        return updated;
+      }
+      return existing;
+    }
+    const user = buildUser(login, newId(), type ?? (login.endsWith("[bot]") ? "Bot" : "User"));
+    users.set(key, user);
+    return user;
+  }
+
+  function emptyRollup(reactionsUrl: string): ReactionRollup {
+    return {
+      url: reactionsUrl,
+      total_count: 0,
+      "+1": 0,
+      "-1": 0,
+      laugh: 0,
+      hooray: 0,
+      confused: 0,
+      heart: 0,
+      rocket: 0,
+      eyes: 0,
+    };
+  }
+
+  function buildRepository(owner: GitHubUser, name: string, id: number, isPrivate: boolean): GitHubRepository {
+    const fullName = `${owner.login}/${name}`;
+    const api = `${apiBase}/repos/${fullName}`;
+    const html = `${url}/${fullName}`;
+    const now = isoNow();
+    return {
+      id,
+      node_id: legacyNodeId("Repository", id),
+      name,
+      full_name: fullName,
+      private: isPrivate,
+      owner,
+      html_url: html,
+      description: null,
+      fork: false,
+      url: api,
+      forks_url: `${api}/forks`,
+      keys_url: `${api}/keys{/key_id}`,
+      collaborators_url: `${api}/collaborators{/collaborator}`,
+      teams_url: `${api}/teams`,
+      hooks_url: `${api}/hooks`,
+      issue_events_url: `${api}/issues/events{/number}`,
+      events_url: `${api}/events`,
+      assignees_url: `${api}/assignees{/user}`,
+      branches_url: `${api}/branches{/branch}`,
+      tags_url: `${api}/tags`,
+      blobs_url: `${api}/git/blobs{/sha}`,
+      git_tags_url: `${api}/git/tags{/sha}`,
+      git_refs_url: `${api}/git/refs{/sha}`,
+      trees_url: `${api}/git/trees{/sha}`,
+      statuses_url: `${api}/statuses/{sha}`,
+      languages_url: `${api}/languages`,
+      stargazers_url: `${api}/stargazers`,
+      contributors_url: `${api}/contributors`,
+      subscribers_url: `${api}/subscribers`,
+      subscription_url: `${api}/subscription`,
+      commits_url: `${api}/commits{/sha}`,
+      git_commits_url: `${api}/git/commits{/sha}`,
+      comments_url: `${api}/comments{/number}`,
+      issue_comment_url: `${api}/issues/comments{/number}`,
+      contents_url: `${api}/contents/{+path}`,
+      compare_url: `${api}/compare/{base}...{head}`,
+      merges_url: `${api}/merges`,
+      archive_url: `${api}/{archive_format}{/ref}`,
+      downloads_url: `${api}/downloads`,
+      issues_url: `${api}/issues{/number}`,
+      pulls_url: `${api}/pulls{/number}`,
+      milestones_url: `${api}/milestones{/number}`,
+      notifications_url: `${api}/notifications{?since,all,participating}`,
+      labels_url: `${api}/labels{/name}`,
+      releases_url: `${api}/releases{/id}`,
+      deployments_url: `${api}/deployments`,
+      created_at: now,
+      updated_at: now,
+      pushed_at: now,
+      git_url: `git://${host}/${fullName}.git`,
+      ssh_url: `git@${host.replace(/:\d+$/, "")}:${fullName}.git`,
+      clone_url: `${html}.git`,
+      svn_url: html,
+      homepage: null,
+      size: 0,
+      stargazers_count: 0,
+      watchers_count: 0,
+      language: null,
+      has_issues: true,
+      has_projects: true,
+      has_downloads: true,
+      has_wiki: true,
+      has_pages: false,
+      has_discussions: false,
+      forks_count: 0,
+      mirror_url: null,
+      archived: false,
+      disabled: false,
+      open_issues_count: 0,
+      license: null,
+      allow_forking: true,
+      is_template: false,
+      topics: [],
+      visibility: isPrivate ? "private" : "public",
+      forks: 0,
+      open_issues: 0,
+      watchers: 0,
+      default_branch: "main",
+    };
+  }
+
+  function buildApp(): GitHubApp {
+    const owner = userFor(`${appSlug}-owner`);
+    const now = isoNow();
+    return {
+      id: appId,
+      slug: appSlug,
+      node_id: legacyNodeId("Integration", appId),
+      client_id: `Iv1.${randomBytes(8).toString("hex")}`,
+      owner,
+      name: appSlug,
+      description: "Fake GitHub App served by the devbuddy test fake.",
+      external_url: `${url}/apps/${appSlug}`,
+      html_url: `${url}/apps/${appSlug}`,
+      created_at: now,
+      updated_at: now,
+      permissions: { issues: "write", metadata: "read", pull_requests: "write" },
+      events: ["issue_comment", "issues"],
+      installations_count: 1,
+    };
+  }
+
+  // ---- state helpers -----------------------------------------------------------------
+
+  function findRepo(owner: string, name: string): RepoState | undefined {
+    return repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  function ensureRepo(owner: string, name: string, id?: number, isPrivate?: boolean): RepoState {
+    const existing = findRepo(owner, name);
+    if (existing) {
+      if (isPrivate !== undefined) {
+        existing.repository.private = isPrivate;
+        existing.repository.visibility = isPrivate ? "private" : "public";
+      }
+      return existing;
+    }
+    const state: RepoState = {
+      key: `${owner}/${name}`.toLowerCase(),
+      repository: buildRepository(userFor(owner), name, id ?? newId(), isPrivate ?? false),
+      issues: new Map(),
+      nextNumber: 1,
+      permissions: new Map(),
+    };
+    repos.set(state.key, state);
+    return state;
+  }
+
+  function permissionOf(repo: RepoState, login: string): RepoPermission {
+    const explicit = repo.permissions.get(login.toLowerCase());
+    if (explicit) return explicit;
+    // The owner of a user-owned repository is its admin.
+    if (login.toLowerCase() === repo.repository.owner.login.toLowerCase()) return "admin";
+    return "read";
+  }
+
+  /** https://docs.github.com/graphql/reference/enums#commentauthorassociation */
+  function associationOf(repo: RepoState, login: string): string {
+    if (login.toLowerCase() === repo.repository.owner.login.toLowerCase()) return "OWNER";
+    const explicit = repo.permissions.get(login.toLowerCase());
+    if (explicit && explicit !== "none" && explicit !== "read") return "COLLABORATOR";
+    return "NONE";
+  }
+
+  function createIssue(repo: RepoState, input: SeedIssueInput): IssueState {
+    const number = input.number ?? repo.nextNumber;
+    if (repo.issues.has(number)) throw new Error(`fake-github: issue #${number} already exists in ${repo.repository.full_name}`);
+    repo.nextNumber = Math.max(repo.nextNumber, number + 1);
+    const id = newId();
+    const api = `${apiBase}/repos/${repo.repository.full_name}/issues/${number}`;
+    const now = isoNow();
+    const issue: GitHubIssue = {
+      url: api,
+      repository_url: repo.repository.url,
+      labels_url: `${api}/labels{/name}`,
+      comments_url: `${api}/comments`,
+      events_url: `${api}/events`,
+      html_url: `${repo.repository.html_url}/issues/${number}`,
+      id,
+      node_id: legacyNodeId("Issue", id),
+      number,
+      title: input.title,
+      user: userFor(input.user, input.userType),
+      labels: [],
+      state: "open",
+      locked: false,
+      assignee: null,
+      assignees: [],
+      milestone: null,
+      comments: 0,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      author_association: associationOf(repo, input.user),
+      active_lock_reason: null,
+      body: input.body,
+      reactions: emptyRollup(`${api}/reactions`),
+      timeline_url: `${api}/timeline`,
+      performed_via_github_app: null,
+      state_reason: null,
+    };
+    const state: IssueState = { issue, repo, commentIds: [] };
+    repo.issues.set(number, state);
+    repo.repository.open_issues_count += 1;
+    repo.repository["open_issues"] = repo.repository.open_issues_count;
+    return state;
+  }
+
+  function createComment(issueState: IssueState, body: string, author: GitHubUser, viaApp: boolean): CommentState {
+    const repo = issueState.repo;
+    const id = newId();
+    const api = `${apiBase}/repos/${repo.repository.full_name}/issues/comments/${id}`;
+    const now = isoNow();
+    const comment: GitHubComment = {
+      url: api,
+      html_url: `${issueState.issue.html_url}#issuecomment-${id}`,
+      issue_url: issueState.issue.url,
+      id,
+      node_id: legacyNodeId("IssueComment", id),
+      user: author,
+      created_at: now,
+      updated_at: now,
+      author_association: associationOf(repo, author.login),
+      body,
+      reactions: emptyRollup(`${api}/reactions`),
+      performed_via_github_app: viaApp ? app : null,
+    };
+    const state: CommentState = { comment, issue: issueState, deleted: false, history: [] };
+    commentsById.set(id, state);
+    issueState.commentIds.push(id);
+    issueState.issue.comments += 1;
+    issueState.issue.updated_at = now; // a new comment bumps the issue's updated_at
+    return state;
+  }
+
+  function liveComment(id: number): CommentState | undefined {
+    const state = commentsById.get(id);
+    return state && !state.deleted ? state : undefined;
+  }
+
+  function markDeleted(state: CommentState): void {
+    state.deleted = true;
+    state.issue.issue.comments -= 1;
+    // Reactions disappear with their comment.
+    for (let i = reactionStates.length - 1; i >= 0; i--) {
+      const r = reactionStates[i];
+      if (r && r.record.subject === "comment" && r.record.subjectId === state.comment.id) reactionStates.splice(i, 1);
+    }
+  }
+
+  // ---- echo webhooks -----------------------------------------------------------------
+
+  /**
+   * Builds the `issue_comment` payload *now* (so it reflects this write, not a later one) and
+   * returns a thunk that queues its delivery. GitHub sends these to the App itself when the
+   * App writes a comment, with the App's bot as `sender`.
+   * https://docs.github.com/webhooks/webhook-events-and-payloads#issue_comment
+   */
+  function prepareEcho(action: EchoRecord["action"], state: CommentState, previousBody?: string): (() => void) | undefined {
+    const target = echoTarget;
+    if (!target) return undefined;
+    const payload: Record<string, unknown> = { action };
+    if (action === "edited") payload["changes"] = { body: { from: previousBody } };
+    payload["issue"] = clone(state.issue.issue);
+    payload["comment"] = clone(state.comment);
+    payload["repository"] = clone(state.issue.repo.repository);
+    payload["sender"] = clone(botUser);
+    payload["installation"] = { id: target.installationId, node_id: legacyNodeId("IntegrationInstallation", target.installationId) };
+    const deliveryId = randomUUID();
+    const commentId = state.comment.id;
+    // Queue now (so `echoesDelivered()` already covers it), but only deliver once the API
+    // response has gone out: GitHub answers the write first and delivers the webhook afterwards.
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    echoQueue = echoQueue.then(async () => {
+      await sent;
+      if (closed) return;
+      const record: EchoRecord = { event: "issue_comment", action, status: 0, deliveryId, commentId };
+      try {
+        const result = await deliverWebhook({
+          url: target.url,
+          secret: target.secret,
+          event: "issue_comment",
+          payload,
+          deliveryId,
+          timeoutMs: 10_000,
+          headers: {
+            "x-github-hook-id": "1",
+            "x-github-hook-installation-target-type": "integration",
+            "x-github-hook-installation-target-id": String(appId),
+          },
+        });
+        record.status = result.status;
+      } catch (error) {
+        record.error = error instanceof Error ? error.message : String(error);
+      }
+      echoes.push(record);
+    });
+    return markSent;
+  }
+
+  // ---- request validation helpers ----------------------------------------------------
+
+  /** Validates a comment `body` parameter the way GitHub does; returns an error reply or the body. */
+  function validateCommentBody(ctx: RequestContext, docs: string): Reply | string {
+    const input = ctx.body;
+    const body = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["body"] : undefined;
+    // Schema violations are reported as "Invalid request" by GitHub's request validation.
+    if (body === undefined) {
+      return { status: 422, body: { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url: docs } };
+    }
+    if (typeof body !== "string") {
+      return {
+        status: 422,
+        body: { message: `Invalid request.\n\nFor 'properties/body', ${JSON.stringify(body)} is not a string.`, documentation_url: docs },
+      };
+    }
+    if (body.length === 0) {
+      return {
+        status: 422,
+        body: { message: "Validation Failed", errors: [{ resource: "IssueComment", code: "missing_field", field: "body" }], documentation_url: docs },
+      };
+    }
+    if (charCount(body) > MAX_BODY_CHARS) {
+      return {
+        status: 422,
+        body: {
+          message: "Validation Failed",
+          errors: [
+            { resource: "IssueComment", code: "custom", field: "body", message: `body is too long (maximum is ${MAX_BODY_CHARS} characters)` },
+          ],
+          documentation_url: docs,
+        },
+      };
+    }
+    return body;
+  }
+
+  /** Repository routes: writes need credentials; private repositories are invisible without them. */
+  function repoAccess(ctx: RequestContext, params: Params, docs: string): Reply | RepoState {
+    const repo = findRepo(params["owner"] ?? "", params["repo"] ?? "");
+    if (ctx.method !== "GET" && !ctx.auth) {
+      return { status: 401, body: { message: "Requires authentication", documentation_url: docs } };
+    }
+    // GitHub answers 404, not 403, for private repositories you cannot see.
+    if (!repo || (repo.repository.private && !ctx.auth)) return notFound(docs);
+    return repo;
+  }
+
+  function requireJwt(ctx: RequestContext, docs: string, allowToken: boolean): Reply | undefined {
+    if (ctx.auth?.scheme === "bearer" && isJwtShaped(ctx.auth.credential)) return undefined;
+    if (allowToken && ctx.auth?.scheme === "token") return undefined;
+    return { status: 401, body: { message: "A JSON web token could not be decoded", documentation_url: docs } };
+  }
+
+  function createReaction(
+    ctx: RequestContext,
+    docs: string,
+    subject: ReactionRecord["subject"],
+    subjectId: number,
+    issueState: IssueState,
+    rollup: ReactionRollup,
+  ): Reply {
+    const input = ctx.body;
+    const content = typeof input === "object" && input !== null ? (input as Record<string, unknown>)["content"] : undefined;
+    if (typeof content !== "string" || !(REACTION_CONTENTS as readonly string[]).includes(content)) {
+      return {
+        status: 422,
+        body: { message: "Validation Failed", errors: [{ resource: "Reaction", code: "invalid", field: "content" }], documentation_url: docs },
+      };
+    }
+    const user = botUser;
+    // "If the reaction already exists, the response is 200 OK" (with the existing reaction).
+    const existing = reactionStates.find(
+      (r) => r.record.subject === subject && r.record.subjectId === subjectId && r.record.user === user.login && r.record.content === content,
+    );
+    if (existing) return { status: 200, body: clone(existing.reaction) };
+    const id = newId();
+    const reaction: GitHubReaction = {
+      id,
+      node_id: legacyNodeId("Reaction", id),
+      user,
+      content: content as ReactionContent,
+      created_at: isoNow(),
+    };
+    const repository = issueState.repo.repository;
+    reactionStates.push({
+      reaction,
+      rollup,
+      record: {
+        id,
+        subject,
+        subjectId,
+        number: issueState.issue.number,
+        owner: repository.owner.login,
+        repo: repository.name,
+        content: reaction.content,
+        user: user.login,
+        at: performance.now(),
+      },
+    });
+    rollup[reaction.content] += 1;
+    rollup.total_count += 1;
+    return { status: 201, body: clone(reaction) };
+  }
+
+  function deleteReaction(subject: ReactionRecord["subject"], subjectId: number, reactionIdParam: string | undefined, docs: string): Reply {
+    const reactionId = positiveInt(reactionIdParam);
+    const index = reactionStates.findIndex((r) => r.record.id === reactionId && r.record.subject === subject && r.record.subjectId === subjectId);
+    const state = reactionStates[index];
+    if (!state) return notFound(docs);
+    reactionStates.splice(index, 1);
+    state.rollup[state.reaction.content] -= 1;
+    state.rollup.total_count -= 1;
+    return { status: 204 };
+  }
+
+  // ---- routes --------------------------------------------------------------------------
+
+  const routes: Route[] = [];
+  function route(method: string, template: string, handle: Route["handle"]): void {
+    const names: string[] = [];
+    const source = template.replace(/:(\w+)/g, (_, name: string) => {
+      names.push(name);
+      return "([^/]+)";
+    });
+    routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, handle });
+  }
+
+  // https://docs.github.com/rest/apps/apps#get-the-authenticated-app
+  route("GET", "/app", (ctx) => requireJwt(ctx, DOCS.getApp, allowTokenForApp) ?? { status: 200, body: clone(app) });
+
+  // https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
+  route("POST", "/app/installations/:installation_id/access_tokens", (ctx, params) => {
+    const denied = requireJwt(ctx, DOCS.createToken, false);
+    if (denied) return denied;
+    if (positiveInt(params["installation_id"]) === undefined) return notFound(DOCS.createToken);
+    const requested = typeof ctx.body === "object" && ctx.body !== null ? (ctx.body as Record<string, unknown>)["permissions"] : undefined;
+    return {
+      status: 201,
+      body: {
+        token: `ghs_fake${randomBytes(16).toString("hex")}`,
+        expires_at: isoNow(60 * 60 * 1000), // installation tokens expire after one hour
+        permissions: typeof requested === "object" && requested !== null ? requested : clone(app.permissions),
+        repository_selection: "all",
+      },
+    };
+  });
+
+  route("GET", "/repos/:owner/:repo", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.getRepo);
+    if ("status" in repo) return repo;
+    return { status: 200, body: clone(repo.repository) };
+  });
+
+  route("GET", "/repos/:owner/:repo/collaborators/:username/permission", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.permission);
+    if ("status" in repo) return repo;
+    const login = params["username"] ?? "";
+    const level = permissionOf(repo, login);
+    const view = PERMISSION_VIEW[level];
+    const rank = PERMISSION_RANK[level];
+    const user = {
+      ...clone(userFor(login)),
+      permissions: {
+        admin: rank >= PERMISSION_RANK.admin,
+        maintain: rank >= PERMISSION_RANK.maintain,
+        push: rank >= PERMISSION_RANK.write,
+        triage: rank >= PERMISSION_RANK.triage,
+        pull: rank >= PERMISSION_RANK.read,
+      },
+      role_name: view.role_name,
+    };
+    return { status: 200, body: { permission: view.permission, role_name: view.role_name, user } };
+  });
+
+  // Comment routes come before `/issues/:number` routes only for readability; `:comment_id`
+  // lives one segment deeper, so the patterns cannot collide.
+  route("GET", "/repos/:owner/:repo/issues/comments/:comment_id", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.getComment);
+    if ("status" in repo) return repo;
+    const state = liveComment(positiveInt(params["comment_id"]) ?? 0);
+    if (!state || state.issue.repo !== repo) return notFound(DOCS.getComment);
+    return { status: 200, body: clone(state.comment) };
+  });
+
+  route("PATCH", "/repos/:owner/:repo/issues/comments/:comment_id", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.updateComment);
+    if ("status" in repo) return repo;
+    const state = liveComment(positiveInt(params["comment_id"]) ?? 0);
+    if (!state || state.issue.repo !== repo) return notFound(DOCS.updateComment);
+    const body = validateCommentBody(ctx, DOCS.updateComment);
+    if (typeof body !== "string") return body;
+    const previous = state.comment.body;
+    state.comment.body = body;
+    state.comment.updated_at = isoNow();
+    state.history.push({ at: performance.now(), body, method: "PATCH" });
+    const echo = prepareEcho("edited", state, previous);
+    return { status: 200, body: clone(state.comment), ...(echo ? { afterSend: echo } : {}) };
+  });
+
+  route("DELETE", "/repos/:owner/:repo/issues/comments/:comment_id", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.deleteComment);
+    if ("status" in repo) return repo;
+    const state = liveComment(positiveInt(params["comment_id"]) ?? 0);
+    if (!state || state.issue.repo !== repo) return notFound(DOCS.deleteComment);
+    markDeleted(state);
+    const echo = prepareEcho("deleted", state);
+    return { status: 204, ...(echo ? { afterSend: echo } : {}) };
+  });
+
+  route("POST", "/repos/:owner/:repo/issues/comments/:comment_id/reactions", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.commentReaction);
+    if ("status" in repo) return repo;
+    const state = liveComment(positiveInt(params["comment_id"]) ?? 0);
+    if (!state || state.issue.repo !== repo) return notFound(DOCS.commentReaction);
+    return createReaction(ctx, DOCS.commentReaction, "comment", state.comment.id, state.issue, state.comment.reactions);
+  });
+
+  route("DELETE", "/repos/:owner/:repo/issues/comments/:comment_id/reactions/:reaction_id", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.deleteCommentReaction);
+    if ("status" in repo) return repo;
+    const state = liveComment(positiveInt(params["comment_id"]) ?? 0);
+    if (!state || state.issue.repo !== repo) return notFound(DOCS.deleteCommentReaction);
+    return deleteReaction("comment", state.comment.id, params["reaction_id"], DOCS.deleteCommentReaction);
+  });
+
+  route("GET", "/repos/:owner/:repo/issues/:issue_number", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.getIssue);
+    if ("status" in repo) return repo;
+    const issue = repo.issues.get(positiveInt(params["issue_number"]) ?? 0);
+    if (!issue) return notFound(DOCS.getIssue);
+    return { status: 200, body: clone(issue.issue) };
+  });
+
+  // https://docs.github.com/rest/issues/comments#list-issue-comments
+  // https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api
+  route("GET", "/repos/:owner/:repo/issues/:issue_number/comments", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.listComments);
+    if ("status" in repo) return repo;
+    const issue = repo.issues.get(positiveInt(params["issue_number"]) ?? 0);
+    if (!issue) return notFound(DOCS.listComments);
+    let all = issue.commentIds.map((id) => commentsById.get(id)).filter((c): c is CommentState => c !== undefined && !c.deleted);
+    const since = ctx.query["since"];
+    if (since !== undefined && !Number.isNaN(Date.parse(since))) {
+      const threshold = Date.parse(since);
+      all = all.filter((c) => Date.parse(c.comment.updated_at) >= threshold);
+    }
+    const perPage = Math.min(positiveInt(ctx.query["per_page"]) ?? 30, 100);
+    const page = positiveInt(ctx.query["page"]) ?? 1;
+    const lastPage = Math.max(1, Math.ceil(all.length / perPage));
+    const slice = all.slice((page - 1) * perPage, page * perPage).map((c) => clone(c.comment));
+
+    // Links repeat the request's own query (per_page etc.) with only `page` changed, as GitHub does.
+    const pageUrl = (n: number) => {
+      const search = new URLSearchParams(ctx.rawSearch);
+      search.set("page", String(n));
+      return `${apiBase}${ctx.path}?${search.toString()}`;
+    };
+    const links: string[] = [];
+    if (page > 1) links.push(`<${pageUrl(Math.min(page - 1, lastPage))}>; rel="prev"`);
+    if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
+    if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`);
+    return { status: 200, body: slice, ...(links.length > 0 ? { headers: { link: links.join(", ") } } : {}) };
+  });
+
+  route("POST", "/repos/:owner/:repo/issues/:issue_number/comments", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.createComment);
+    if ("status" in repo) return repo;
+    const issue = repo.issues.get(positiveInt(params["issue_number"]) ?? 0);
+    if (!issue) return notFound(DOCS.createComment);
+    const body = validateCommentBody(ctx, DOCS.createComment);
+    if (typeof body !== "string") return body;
+    // Every write through this API is made by the installation, i.e. the App's bot user.
+    const state = createComment(issue, body, botUser, true);
+    state.history.push({ at: performance.now(), body, method: "POST" });
+    const echo = prepareEcho("created", state);
+    return {
+      status: 201,
+      body: clone(state.comment),
+      headers: { location: state.comment.url },
+      ...(echo ? { afterSend: echo } : {}),
+    };
+  });
+
+  route("POST", "/repos/:owner/:repo/issues/:issue_number/reactions", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.issueReaction);
+    if ("status" in repo) return repo;
+    const issue = repo.issues.get(positiveInt(params["issue_number"]) ?? 0);
+    if (!issue) return notFound(DOCS.issueReaction);
+    return createReaction(ctx, DOCS.issueReaction, "issue", issue.issue.id, issue, issue.issue.reactions);
+  });
+
+  route("DELETE", "/repos/:owner/:repo/issues/:issue_number/reactions/:reaction_id", (ctx, params) => {
+    const repo = repoAccess(ctx, params, DOCS.deleteIssueReaction);
+    if ("status" in repo) return repo;
+    const issue = repo.issues.get(positiveInt(params["issue_number"]) ?? 0);
+    if (!issue) return notFound(DOCS.deleteIssueReaction);
+    return deleteReaction("issue", issue.issue.id, params["reaction_id"], DOCS.deleteIssueReaction);
+  });
+
+  function dispatch(ctx: RequestContext): Reply {
+    if (ctx.bodyIsInvalidJson) {
+      return { status: 400, body: { message: "Problems parsing JSON", documentation_url: DOCS.root } };
+    }
+    for (const r of routes) {
+      if (r.method !== ctx.method) continue;
+      const match = r.pattern.exec(ctx.path);
+      if (!match) continue;
+      const params: Params = {};
+      let decodable = true;
+      r.names.forEach((name, i) => {
+        try {
+          params[name] = decodeURIComponent(match[i + 1] ?? "");
+        } catch {
+          decodable = false;
+        }
+      });
+      if (!decodable) return notFound();
+      return r.handle(ctx, params);
+    }
+    return notFound();
+  }
+
+  // ---- HTTP plumbing -----------------------------------------------------------------
+
+  function baseHeaders(requestId: string): Record<string, string> {
+    // https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#checking-the-status-of-your-rate-limit
+    return {
+      "x-github-request-id": requestId,
+      "x-github-media-type": "github.v3; format=json",
+      "x-github-api-version-selected": "2022-11-28",
+      "x-ratelimit-limit": String(RATE_LIMIT),
+      "x-ratelimit-remaining": String(Math.max(0, RATE_LIMIT - rateLimitUsed)),
+      "x-ratelimit-reset": String(rateLimitReset),
+      "x-ratelimit-used": String(rateLimitUsed),
+      "x-ratelimit-resource": "core",
+    };
+  }
+
+  function send(res: ServerResponse, reply: Reply, requestId: string): void {
+    // The write has been applied whether or not the client is still there to hear about it,
+    // so follow-up work (echo webhooks) must run either way, exactly once.
+    let followedUp = false;
+    const followUp = () => {
+      if (followedUp) return;
+      followedUp = true;
+      reply.afterSend?.();
+    };
+    if (res.destroyed || res.writableEnded) {
+      followUp();
+      return;
+    }
+    res.once("close", followUp);
+    const headers: Record<string, string> = { ...baseHeaders(requestId), ...reply.headers };
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, headers);
+      res.end(followUp);
+      return;
+    }
+    const payload = JSON.stringify(reply.body);
+    headers["content-type"] = "application/json; charset=utf-8";
+    headers["content-length"] = String(Buffer.byteLength(payload));
+    res.writeHead(reply.status, headers);
+    res.end(payload, followUp);
+  }
+
+  async function readBody(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const at = performance.now();
+    const requestId = newRequestId();
+    const method = (req.method ?? "GET").toUpperCase();
+    const parsed = new URL(req.url ?? "/", "http://placeholder");
+    const underPrefix = pathPrefix === "" || parsed.pathname === pathPrefix || parsed.pathname.startsWith(`${pathPrefix}/`);
+    const path = underPrefix ? parsed.pathname.slice(pathPrefix.length) || "/" : parsed.pathname;
+    const query: Record<string, string> = {};
+    for (const [key, value] of parsed.searchParams) query[key] = value;
+    const headers = flattenHeaders(req);
+
+    // Record on arrival so in-flight (e.g. held) requests are visible; body and status follow.
+    const record: RecordedRequest = { method, path, query, headers, body: undefined, at, status: 0 };
+    requests.push(record);
+
+    const raw = await readBody(req);
+    let body: unknown;
+    let bodyIsInvalidJson = false;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        bodyIsInvalidJson = true;
+      }
+    }
+    record.body = body;
+
+    // Failure rules are consumed in arrival order, before any waiting, so tests are deterministic.
+    const failureIndex = failures.findIndex((f) => matches(f.rule, method, path));
+    const failure = failures[failureIndex];
+    if (failure) {
+      failure.remaining -= 1;
+      if (failure.remaining <= 0) failures.splice(failureIndex, 1);
+    }
+
+    for (const h of holds.filter((candidate) => matches(candidate.rule, method, path))) {
+      await new Promise<void>((resolve) => h.waiters.push(resolve));
+    }
+    if (latencyMs > 0) await sleep(latencyMs);
+
+    rateLimitUsed += 1;
+    let reply: Reply;
+    if (failure) {
+      const { body: failureBody } = failure.rule;
+      reply = {
+        status: failure.rule.status,
+        body: typeof failureBody === "function" ? (failureBody as (c: FailureContext) => unknown)({ requestId, method, path }) : failureBody,
+        ...(failure.rule.headers ? { headers: failure.rule.headers } : {}),
+      };
+    } else if (!underPrefix) {
+      reply = notFound();
+    } else {
+      reply = dispatch({
+        method,
+        path,
+        query,
+        rawSearch: parsed.search,
+        body,
+        bodyIsInvalidJson,
+        auth: parseAuth(headers["authorization"]),
+        requestId,
+      });
+    }
+    record.status = reply.status;
+    send(res, reply, requestId);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      // A bug in the fake should be loud, not look like a GitHub outage.
+      console.error("fake-github: handler crashed", error);
+      send(res, { status: 500, body: { message: "fake-github internal error" } }, newRequestId());
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  host = `127.0.0.1:${port}`;
+  url = `http://${host}`;
+  apiBase = `${url}${pathPrefix}`;
+  botUser = userFor(botLogin, "Bot");
+  app = buildApp();
+
+  // ---- public surface ------------------------------------------------------------------
+
+  const fake: FakeGitHub = {
+    url,
+    host,
+    apiBase,
+    appId,
+    appSlug,
+    botLogin,
+    botUser: clone(botUser),
+    requests,
+    echoes,
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Let held requests run to completion against destroyed sockets rather than hang forever.
+      for (const h of holds.splice(0)) for (const wake of h.waiters.splice(0)) wake();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+
+    seedRepo(input) {
+      return clone(ensureRepo(input.owner, input.repo, input.id, input.private).repository);
+    },
+
+    seedIssue(input) {
+      return clone(createIssue(ensureRepo(input.owner, input.repo), input).issue);
+    },
+
+    addComment(input) {
+      const repo = findRepo(input.owner, input.repo);
+      const issue = repo?.issues.get(input.number);
+      if (!issue) throw new Error(`fake-github: seedIssue ${input.owner}/${input.repo}#${input.number} before adding comments`);
+      return clone(createComment(issue, input.body, userFor(input.user, input.userType), false).comment);
+    },
+
+    setPermission(owner, repo, login, permission) {
+      ensureRepo(owner, repo).permissions.set(login.toLowerCase(), permission);
+    },
+
+    issue(owner, repo, number) {
+      const state = findRepo(owner, repo)?.issues.get(number);
+      return state ? clone(state.issue) : undefined;
+    },
+
+    comments(owner, repo, number) {
+      const issue = findRepo(owner, repo)?.issues.get(number);
+      if (!issue) return [];
+      return issue.commentIds.flatMap((id) => {
+        const state = liveComment(id);
+        return state ? [clone(state.comment)] : [];
+      });
+    },
+
+    comment(id) {
+      const state = liveComment(id);
+      return state ? clone(state.comment) : undefined;
+    },
+
+    deleteComment(id) {
+      const state = liveComment(id);
+      if (!state) return false;
+      markDeleted(state);
+      return true;
+    },
+
+    reactions() {
+      return reactionStates.map((r) => ({ ...r.record }));
+    },
+
+    bodyHistory(commentId) {
+      return (commentsById.get(commentId)?.history ?? []).map((entry) => ({ ...entry }));
+    },
+
+    writes() {
+      return requests.filter((r) => r.method !== "GET" && r.method !== "HEAD" && !(r.method === "POST" && /^\/app\/installations\/[^/]+\/access_tokens\/?$/.test(r.path)));
+    },
+
+    clearLog() {
+      requests.length = 0; // in place: `requests` is a live array callers may hold on to
+    },
+
+    failNext(rule) {
+      failures.push({ rule, remaining: rule.times ?? 1 });
+    },
+
+    hold(rule) {
+      const active: ActiveHold = { rule, waiters: [] };
+      holds.push(active);
+      return {
+        release() {
+          const index = holds.indexOf(active);
+          if (index >= 0) holds.splice(index, 1);
+          for (const wake of active.waiters.splice(0)) wake();
+        },
+        get waiting() {
+          return active.waiters.length;
+        },
+      };
+    },
+
+    deliverEchoesTo(target) {
+      echoTarget = target;
+    },
+
+    async echoesDelivered() {
+      // Deliveries may be queued while we wait; loop until the queue stops growing.
+      let current: Promise<void>;
+      do {
+        current = echoQueue;
+        await current;
+      } while (current !== echoQueue);
+    },
+  };
+  return fake;
+}
