@@ -1,0 +1,122 @@
+/**
+ * Pure bookkeeping for one installation's GitHub write budget: sliding windows of write
+ * start times and a token bucket that paces progress edits by the hourly budget.
+ *
+ * GitHub's secondary limits for content-generating requests are 80 per minute and 500
+ * per hour (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits),
+ * and it asks for at least one second between writes
+ * (https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api).
+ * Comment edits are treated as content-generating: an Action editing one comment a few
+ * hundred times was limited (braintrustdata/eval-action#48).
+ */
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+
+export interface WriteBudgetLimits {
+  /** Writes allowed to start within any 60 s. */
+  readonly perMinute: number;
+  /** Writes allowed to start within any 3600 s. */
+  readonly perHour: number;
+  /** Minimum time between the starts of two writes. */
+  readonly spacingMs: number;
+  /**
+   * Share (0–1] of each window that progress edits may use. The rest is kept for the
+   * writes a user cannot do without: acknowledgements, final answers, error notices.
+   */
+  readonly progressShare: number;
+  /** Length of the "minute" and "hour" windows; only tests with scaled time change them. */
+  readonly minuteMs?: number;
+  readonly hourMs?: number;
+}
+
+export type WriteClass = "essential" | "progress";
+
+/** How many writes of a window a class may fill. */
+function cap(limit: number, cls: WriteClass, share: number): number {
+  return cls === "essential" ? limit : Math.max(1, Math.floor(limit * share));
+}
+
+/**
+ * Time at which fewer than `limit` of `starts` (ascending) lie within `windowMs` before it.
+ */
+function windowFreeAt(starts: readonly number[], now: number, windowMs: number, limit: number): number {
+  let first = 0;
+  while (first < starts.length && (starts[first] as number) <= now - windowMs) first++;
+  const inWindow = starts.length - first;
+  if (inWindow < limit) return now;
+  // The window has room again once the oldest (inWindow - limit + 1) starts have aged out.
+  return (starts[first + inWindow - limit] as number) + windowMs;
+}
+
+export class WriteBudget {
+  readonly limits: WriteBudgetLimits;
+  readonly #minuteMs: number;
+  readonly #hourMs: number;
+  /** Start times within the last hour, ascending. */
+  #starts: number[] = [];
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #tokens: number;
+  #tokensAt: number;
+  readonly #bucketCapacity: number;
+  readonly #refillPerMs: number;
+
+  constructor(limits: WriteBudgetLimits, now: number) {
+    if (!(limits.progressShare > 0 && limits.progressShare <= 1)) {
+      throw new RangeError(`progressShare must be in (0, 1], got ${limits.progressShare}`);
+    }
+    this.limits = limits;
+    this.#minuteMs = limits.minuteMs ?? MINUTE_MS;
+    this.#hourMs = limits.hourMs ?? HOUR_MS;
+    const progressPerHour = cap(limits.perHour, "progress", limits.progressShare);
+    // Progress edits may burst through a fifth of their hourly allowance (a quiet
+    // installation sees a lively answer), then settle at the hourly rate, so a busy one
+    // never spends its whole hour in the first minutes.
+    this.#bucketCapacity = Math.max(1, Math.floor(progressPerHour / 5));
+    this.#refillPerMs = progressPerHour / this.#hourMs;
+    this.#tokens = this.#bucketCapacity;
+    this.#tokensAt = now;
+  }
+
+  #prune(now: number): void {
+    let drop = 0;
+    while (drop < this.#starts.length && (this.#starts[drop] as number) <= now - this.#hourMs) drop++;
+    if (drop > 0) this.#starts.splice(0, drop);
+  }
+
+  #refill(now: number): void {
+    if (now > this.#tokensAt) {
+      this.#tokens = Math.min(this.#bucketCapacity, this.#tokens + (now - this.#tokensAt) * this.#refillPerMs);
+      this.#tokensAt = now;
+    }
+  }
+
+  /** Earliest time (≥ now) at which a write of this class may start. */
+  readyAt(cls: WriteClass, now: number): number {
+    this.#prune(now);
+    const { perMinute, perHour, spacingMs, progressShare } = this.limits;
+    let at = Math.max(now, this.#lastStart + spacingMs);
+    at = Math.max(at, windowFreeAt(this.#starts, now, this.#minuteMs, cap(perMinute, cls, progressShare)));
+    at = Math.max(at, windowFreeAt(this.#starts, now, this.#hourMs, cap(perHour, cls, progressShare)));
+    if (cls === "progress") {
+      this.#refill(now);
+      if (this.#tokens < 1) at = Math.max(at, now + Math.ceil((1 - this.#tokens) / this.#refillPerMs));
+    }
+    return at;
+  }
+
+  /** Record that a write of this class started now. */
+  record(cls: WriteClass, now: number): void {
+    this.#starts.push(now);
+    this.#lastStart = now;
+    if (cls === "progress") {
+      this.#refill(now);
+      this.#tokens = Math.max(0, this.#tokens - 1);
+    }
+  }
+
+  /** Writes started within the window ending now. */
+  used(now: number, windowMs: number): number {
+    return this.#starts.filter((t) => t > now - windowMs).length;
+  }
+}

@@ -1,0 +1,227 @@
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { isGitHubError, type RateLimitInfo } from "../github/errors.js";
+import { WriteBudget, type WriteBudgetLimits, type WriteClass } from "./write-budget.js";
+
+/**
+ * The one gate every GitHub write of an installation passes through.
+ *
+ * - Writes run one at a time (GitHub asks for serial requests; two writes to one comment
+ *   in flight can silently drop one), spaced and counted by `WriteBudget`.
+ * - Essential writes (acknowledgements, final answers) always go before progress edits;
+ *   progress edits share what is left fairly: the comment served longest ago goes first.
+ * - A rate-limit response pauses the whole installation (`retry-after`, else a pause that
+ *   doubles while limits repeat) and the write that hit it is queued again at the front,
+ *   so a final answer is still delivered after the pause.
+ */
+
+export interface SlotRequest {
+  readonly priority: WriteClass;
+  /** What the write is about (a comment); progress edits are shared fairly across keys. */
+  readonly key: string;
+  /** Clock time before which the write must not start (a comment's own edit spacing). */
+  readonly notBefore?: number;
+  /** Cancels the request while it waits; a write already started is not interrupted. */
+  readonly signal?: AbortSignal;
+}
+
+export interface WriteSchedulerOptions {
+  readonly limits: WriteBudgetLimits;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** What one second of a `retry-after` header means on `clock` (1000 unless time is scaled). */
+  readonly retryAfterBaseMs: number;
+  /** Pause after a secondary limit without `retry-after`; doubles on each repeat. */
+  readonly secondaryPauseMs: number;
+  /** Upper bound for one pause. */
+  readonly maxPauseMs: number;
+  /** Wall-clock seconds, for `x-ratelimit-reset`; injectable for tests. */
+  readonly epochSeconds?: () => number;
+}
+
+interface Pending {
+  readonly request: SlotRequest;
+  readonly write: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  readonly seq: number;
+  readonly onAbort: () => void;
+}
+
+export interface SchedulerSnapshot {
+  readonly queued: number;
+  readonly inFlight: boolean;
+  readonly pausedUntil: number;
+  readonly usedLastMinute: number;
+  readonly usedLastHour: number;
+}
+
+export class WriteScheduler {
+  readonly #opts: WriteSchedulerOptions;
+  readonly #budget: WriteBudget;
+  #queue: Pending[] = [];
+  #seq = 0;
+  #inFlight = false;
+  #pausedUntil = Number.NEGATIVE_INFINITY;
+  #consecutiveLimits = 0;
+  /** When each key last had a progress edit start, for fair sharing. Bounded. */
+  readonly #lastServed = new Map<string, number>();
+  #wake: AbortController | undefined;
+
+  constructor(opts: WriteSchedulerOptions) {
+    this.#opts = opts;
+    this.#budget = new WriteBudget(opts.limits, opts.clock.now());
+  }
+
+  schedule<T>(request: SlotRequest, write: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const { signal } = request;
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const pending: Pending = {
+        request,
+        write,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        seq: this.#seq++,
+        onAbort: () => {
+          const index = this.#queue.indexOf(pending);
+          if (index >= 0) {
+            this.#queue.splice(index, 1);
+            reject(signal?.reason);
+            this.#kick();
+          }
+        },
+      };
+      signal?.addEventListener("abort", pending.onAbort, { once: true });
+      this.#queue.push(pending);
+      this.#kick();
+    });
+  }
+
+  snapshot(): SchedulerSnapshot {
+    const now = this.#opts.clock.now();
+    const { minuteMs = 60_000, hourMs = 3_600_000 } = this.#opts.limits;
+    return {
+      queued: this.#queue.length,
+      inFlight: this.#inFlight,
+      pausedUntil: this.#pausedUntil,
+      usedLastMinute: this.#budget.used(now, minuteMs),
+      usedLastHour: this.#budget.used(now, hourMs),
+    };
+  }
+
+  /** True when nothing is queued or running (the registry may forget idle schedulers). */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.#inFlight;
+  }
+
+  #readyAt(pending: Pending, now: number): number {
+    const { priority, notBefore } = pending.request;
+    const at = Math.max(this.#budget.readyAt(priority, now), this.#pausedUntil);
+    return priority === "progress" && notBefore !== undefined ? Math.max(at, notBefore) : at;
+  }
+
+  /** The write to start now, if any: essentials in arrival order, then the fairest progress edit. */
+  #pick(now: number): Pending | undefined {
+    const essential = this.#queue.find((p) => p.request.priority === "essential");
+    if (essential) {
+      // Progress edits wait while an essential write is queued, even when the essential
+      // one is held back, so that they never take the budget it needs.
+      return this.#readyAt(essential, now) <= now ? essential : undefined;
+    }
+    let best: Pending | undefined;
+    let bestServed = Number.POSITIVE_INFINITY;
+    for (const pending of this.#queue) {
+      if (this.#readyAt(pending, now) > now) continue;
+      const served = this.#lastServed.get(pending.request.key) ?? Number.NEGATIVE_INFINITY;
+      if (best === undefined || served < bestServed || (served === bestServed && pending.seq < best.seq)) {
+        best = pending;
+        bestServed = served;
+      }
+    }
+    return best;
+  }
+
+  #nextWakeAt(now: number): number {
+    const essential = this.#queue.find((p) => p.request.priority === "essential");
+    if (essential) return this.#readyAt(essential, now);
+    return Math.min(...this.#queue.map((p) => this.#readyAt(p, now)));
+  }
+
+  #kick(): void {
+    this.#wake?.abort();
+    this.#wake = undefined;
+    if (this.#inFlight || this.#queue.length === 0) return;
+    const now = this.#opts.clock.now();
+    const next = this.#pick(now);
+    if (next) {
+      void this.#run(next, now);
+      return;
+    }
+    const wake = new AbortController();
+    this.#wake = wake;
+    this.#opts.clock.sleep(this.#nextWakeAt(now) - now, wake.signal).then(
+      () => {
+        if (this.#wake === wake) this.#kick();
+      },
+      () => undefined,
+    );
+  }
+
+  async #run(pending: Pending, now: number): Promise<void> {
+    this.#queue.splice(this.#queue.indexOf(pending), 1);
+    pending.request.signal?.removeEventListener("abort", pending.onAbort);
+    this.#inFlight = true;
+    this.#budget.record(pending.request.priority, now);
+    if (pending.request.priority === "progress") this.#markServed(pending.request.key, now);
+    try {
+      const value = await pending.write();
+      this.#consecutiveLimits = 0;
+      pending.resolve(value);
+    } catch (error) {
+      if (isGitHubError(error, "rate-limited") && error.rateLimit) {
+        this.#pause(error.rateLimit);
+        // Same place in line: the write is sent again, with whatever it reads then, after the pause.
+        this.#queue.unshift(pending);
+        pending.request.signal?.addEventListener("abort", pending.onAbort, { once: true });
+      } else {
+        pending.reject(error);
+      }
+    } finally {
+      this.#inFlight = false;
+      this.#kick();
+    }
+  }
+
+  #pause(info: RateLimitInfo): void {
+    const { clock, retryAfterBaseMs, secondaryPauseMs, maxPauseMs, log } = this.#opts;
+    this.#consecutiveLimits++;
+    let pauseMs: number;
+    if (info.retryAfterSeconds !== undefined) {
+      pauseMs = info.retryAfterSeconds * retryAfterBaseMs;
+    } else if (info.resetEpochSeconds !== undefined) {
+      const epochNow = this.#opts.epochSeconds?.() ?? Date.now() / 1000;
+      pauseMs = Math.max(1, info.resetEpochSeconds - epochNow) * retryAfterBaseMs;
+    } else {
+      pauseMs = secondaryPauseMs * 2 ** (this.#consecutiveLimits - 1);
+    }
+    pauseMs = Math.min(Math.max(pauseMs, retryAfterBaseMs), maxPauseMs);
+    this.#pausedUntil = Math.max(this.#pausedUntil, clock.now() + pauseMs);
+    log.warn(
+      { limit: info.limit, pauseMs: Math.round(pauseMs), repeat: this.#consecutiveLimits, queued: this.#queue.length + 1 },
+      "GitHub rate limit hit: pausing all writes of this installation",
+    );
+  }
+
+  #markServed(key: string, now: number): void {
+    this.#lastServed.delete(key);
+    this.#lastServed.set(key, now);
+    if (this.#lastServed.size > 1000) {
+      const oldest = this.#lastServed.keys().next();
+      if (!oldest.done) this.#lastServed.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+import { describe, expect, it } from "vitest";
+import { GitHubError } from "../../src/github/errors.js";
+import type { WriteBudgetLimits } from "../../src/scheduler/write-budget.js";
+import { WriteScheduler, type SlotRequest } from "../../src/scheduler/write-scheduler.js";
+import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+
+const LIMITS: WriteBudgetLimits = { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75 };
+
+function setup(limits: Partial<WriteBudgetLimits> = {}) {
+  const clock = new ManualClock();
+  const log = recordingLogger();
+  const scheduler = new WriteScheduler({
+    limits: { ...LIMITS, ...limits },
+    clock,
+    log,
+    retryAfterBaseMs: 1000,
+    secondaryPauseMs: 60_000,
+    maxPauseMs: 900_000,
+    epochSeconds: () => 1_000_000,
+  });
+  const starts: Array<{ at: number; label: string }> = [];
+  const submit = (request: SlotRequest, label: string, behaviour?: () => Promise<void>) =>
+    scheduler.schedule(request, async () => {
+      starts.push({ at: clock.now(), label });
+      await behaviour?.();
+      return label;
+    });
+  return { clock, log, scheduler, starts, submit };
+}
+
+const essential = (key = "k"): SlotRequest => ({ priority: "essential", key });
+const progress = (key = "k", notBefore?: number): SlotRequest => ({
+  priority: "progress",
+  key,
+  ...(notBefore === undefined ? {} : { notBefore }),
+});
+
+describe("WriteScheduler", () => {
+  it("runs writes one at a time, at least the spacing apart", async () => {
+    const { clock, starts, submit } = setup();
+    const done = [submit(essential(), "a"), submit(essential(), "b"), submit(essential(), "c")];
+    await clock.advance(5000);
+    await expect(Promise.all(done)).resolves.toEqual(["a", "b", "c"]);
+    expect(starts).toEqual([
+      { at: 0, label: "a" },
+      { at: 1000, label: "b" },
+      { at: 2000, label: "c" },
+    ]);
+  });
+
+  it("never has two writes in flight, even when one is slower than the spacing", async () => {
+    const { clock, starts, submit } = setup();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = async (): Promise<void> => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await clock.sleep(2500);
+      inFlight--;
+    };
+    void submit(essential(), "a", slow);
+    void submit(essential(), "b", slow);
+    await clock.advance(10_000);
+    expect(maxInFlight).toBe(1);
+    expect(starts.map((s) => s.at)).toEqual([0, 2500]);
+  });
+
+  it("holds writes back when the minute window is full, until the oldest ages out", async () => {
+    const { clock, starts, submit } = setup({ perMinute: 3 });
+    for (const label of ["a", "b", "c", "d"]) void submit(essential(), label);
+    await clock.advance(120_000);
+    expect(starts.map((s) => s.at)).toEqual([0, 1000, 2000, 60_000]);
+  });
+
+  it("sends essential writes before waiting progress edits", async () => {
+    const { clock, starts, submit } = setup();
+    void submit(essential("x"), "first");
+    void submit(progress("p"), "progress");
+    void submit(essential("y"), "final");
+    await clock.advance(5000);
+    expect(starts.map((s) => s.label)).toEqual(["first", "final", "progress"]);
+  });
+
+  it("shares progress edits fairly: the comment served longest ago goes first", async () => {
+    const { clock, starts, submit } = setup();
+    // Three answers keep one edit each waiting at all times.
+    const keep = (key: string, n: number): void => {
+      if (n === 0) return;
+      void submit(progress(key), key).then(() => keep(key, n - 1));
+    };
+    keep("a", 4);
+    keep("b", 4);
+    keep("c", 4);
+    await clock.advance(20_000);
+    expect(starts.map((s) => s.label).join("")).toBe("abcabcabcabc");
+  });
+
+  it("respects a progress edit's notBefore without holding up other writes", async () => {
+    const { clock, starts, submit } = setup();
+    void submit(progress("a", 5000), "late");
+    void submit(progress("b"), "now");
+    await clock.advance(10_000);
+    expect(starts).toEqual([
+      { at: 0, label: "now" },
+      { at: 5000, label: "late" },
+    ]);
+  });
+
+  it("keeps part of each window for essential writes: progress edits may fill only their share", async () => {
+    const { clock, starts, submit } = setup({ perMinute: 8, perHour: 1000, progressShare: 0.75 });
+    for (let i = 0; i < 10; i++) void submit(progress(`p${i}`), `p${i}`);
+    await clock.advance(20_000);
+    // 6 of 8 per minute for progress...
+    expect(starts).toHaveLength(6);
+    void submit(essential(), "final");
+    await clock.advance(1000);
+    // ...and the essential write still finds room at once.
+    expect(starts.at(-1)).toEqual({ at: 20_000, label: "final" });
+  });
+
+  it("paces progress edits by the hourly budget once the burst allowance is spent", async () => {
+    // perHour 100, share 1: 100 progress edits an hour, bursts of up to 20.
+    const { clock, starts, submit } = setup({ perMinute: 80, perHour: 100, progressShare: 1 });
+    let stop = false;
+    const pump = (): void => {
+      if (!stop) void submit(progress("a"), "p").then(pump);
+    };
+    pump();
+    await clock.advance(3_600_000);
+    stop = true;
+    const burst = starts.filter((s) => s.at < 20_000).length;
+    expect(burst).toBe(20);
+    // After the burst: one edit per 36 s (3600 s / 100).
+    const later = starts.filter((s) => s.at >= 60_000);
+    const gaps = later.slice(1).map((s, i) => s.at - (later[i] as { at: number }).at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(36_000);
+    expect(starts.filter((s) => s.at < 3_600_000).length).toBeLessThanOrEqual(100);
+  });
+
+  it("never exceeds the minute and hour limits under sustained mixed load", async () => {
+    const limits = { perMinute: 20, perHour: 90, spacingMs: 1000, progressShare: 0.75 };
+    const { clock, starts, submit } = setup(limits);
+    let stop = false;
+    for (const key of ["a", "b", "c", "d"]) {
+      const pump = (): void => {
+        if (!stop) void submit(progress(key), key).then(pump);
+      };
+      pump();
+    }
+    for (let i = 0; i < 200; i++) void submit(essential(`e${i}`), `e${i}`);
+    await clock.advance(3 * 3_600_000);
+    stop = true;
+    const times = starts.map((s) => s.at);
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i] as number;
+      expect(times.filter((u) => u >= t && u < t + 60_000).length).toBeLessThanOrEqual(limits.perMinute);
+      expect(times.filter((u) => u >= t && u < t + 3_600_000).length).toBeLessThanOrEqual(limits.perHour);
+      if (i > 0) expect(t - (times[i - 1] as number)).toBeGreaterThanOrEqual(1000);
+    }
+    // All 200 essential writes got through, ahead of progress edits.
+    expect(starts.filter((s) => s.label.startsWith("e"))).toHaveLength(200);
+  });
+
+  it("pauses the installation for retry-after on a secondary limit, then sends the same write again", async () => {
+    const { clock, starts, submit, log } = setup();
+    let attempts = 0;
+    const final = submit(essential("final"), "final", async () => {
+      attempts++;
+      if (attempts === 1) {
+        throw new GitHubError("limited", { kind: "rate-limited", status: 403, rateLimit: { limit: "secondary", retryAfterSeconds: 30 } });
+      }
+    });
+    void submit(essential("other"), "other");
+    await clock.advance(29_000);
+    expect(starts.map((s) => s.label)).toEqual(["final"]);
+    await clock.advance(2000);
+    await expect(final).resolves.toBe("final");
+    expect(starts).toEqual([
+      { at: 0, label: "final" },
+      { at: 30_000, label: "final" },
+      { at: 31_000, label: "other" },
+    ]);
+    expect(log.lines.some((l) => l.level === "warn" && l.fields["pauseMs"] === 30_000)).toBe(true);
+  });
+
+  it("without retry-after, pauses at least 60 s and doubles the pause while limits repeat", async () => {
+    const { clock, starts, submit } = setup();
+    let attempts = 0;
+    const write = submit(essential(), "w", async () => {
+      if (++attempts <= 2) throw new GitHubError("limited", { kind: "rate-limited", status: 403, rateLimit: { limit: "secondary" } });
+    });
+    await clock.advance(200_000);
+    await expect(write).resolves.toBe("w");
+    expect(starts.map((s) => s.at)).toEqual([0, 60_000, 180_000]);
+  });
+
+  it("waits for x-ratelimit-reset when the primary quota is spent", async () => {
+    const { clock, starts, submit } = setup();
+    let attempts = 0;
+    void submit(essential(), "w", async () => {
+      if (++attempts === 1) {
+        throw new GitHubError("quota", { kind: "rate-limited", status: 403, rateLimit: { limit: "primary", resetEpochSeconds: 1_000_000 + 120 } });
+      }
+    });
+    await clock.advance(300_000);
+    expect(starts.map((s) => s.at)).toEqual([0, 120_000]);
+  });
+
+  it("rejects other errors and carries on with the queue", async () => {
+    const { clock, submit, starts } = setup();
+    const failing = submit(essential(), "bad", async () => {
+      throw new GitHubError("nope", { kind: "permanent", status: 422 });
+    }).catch((error: unknown) => error);
+    const next = submit(essential(), "good");
+    await clock.advance(2000);
+    expect(await failing).toMatchObject({ message: "nope", status: 422 });
+    await expect(next).resolves.toBe("good");
+    expect(starts.map((s) => s.label)).toEqual(["bad", "good"]);
+  });
+
+  it("drops a waiting write when its signal aborts", async () => {
+    const { clock, submit, starts, scheduler } = setup();
+    void submit(essential(), "a");
+    const controller = new AbortController();
+    const dropped = submit({ ...progress("p"), signal: controller.signal }, "dropped");
+    controller.abort(new Error("superseded"));
+    await expect(dropped).rejects.toThrow("superseded");
+    await clock.advance(5000);
+    expect(starts.map((s) => s.label)).toEqual(["a"]);
+    expect(scheduler.idle).toBe(true);
+    await settle();
+  });
+});
