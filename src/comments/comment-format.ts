@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/**
+ * How devbuddy's comments look, and how to read them back. Pure functions only.
+ *
+ * A comment body is the model's text, unchanged, followed by a footer that devbuddy
+ * owns entirely:
+ *
+ *     <model text>
+ *     \n\n<!-- devbuddy:footer -->\n
+ *     [notice]            e.g. "⚠️ This answer is incomplete: …"
+ *     <sub>status line</sub>
+ *     <!-- devbuddy:meta {"v":1,"run":"…","part":1,"state":"done"} -->
+ *
+ * Everything from the footer separator on is stripped when the thread is read back, so
+ * a later turn sees exactly what the model wrote.
+ */
+
+/** GitHub rejects longer bodies with 422 "body is too long (maximum is 65536 characters)". */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** Room kept for the footer; the text of one comment may use the rest. */
+export const FOOTER_RESERVE = 1_536;
+export const MAX_PART_CHARS = GITHUB_COMMENT_LIMIT - FOOTER_RESERVE;
+
+const FOOTER_SEPARATOR = "\n\n<!-- devbuddy:footer -->\n";
+const META_PATTERN = /<!-- devbuddy:meta (\{.*\}) -->\s*$/;
+
+export type PartState = "streaming" | "done" | "failed" | "stopped" | "interrupted";
+
+const metaSchema = z.object({
+  v: z.literal(1),
+  run: z.string().min(1).max(64),
+  part: z.number().int().min(1),
+  state: z.enum(["streaming", "done", "failed", "stopped", "interrupted"]),
+  /** What the run answers: "c<comment id>" or "i<issue id>"; makes redelivered requests recognisable. */
+  trigger: z.string().max(40).optional(),
+});
+
+export type PartMeta = z.infer<typeof metaSchema>;
+
+export interface RenderInput {
+  readonly text: string;
+  readonly meta: PartMeta;
+  /** A plainly worded notice shown above the status line (errors, interruptions). */
+  readonly notice?: string;
+  /** Model name or other short facts for the status line. */
+  readonly model?: string;
+  /** Set while streaming: what devbuddy is doing now. */
+  readonly activity?: string;
+  readonly previousUrl?: string;
+  readonly nextUrl?: string;
+  /** Total parts, once known. */
+  readonly parts?: number;
+}
+
+function statusLine(input: RenderInput): string {
+  const bits: string[] = [];
+  if (input.meta.state === "streaming") {
+    bits.push(`⏳ ${input.activity ?? (input.text.length === 0 ? "thinking…" : "writing…")}`);
+  }
+  bits.push(input.model ? `devbuddy · ${input.model}` : "devbuddy");
+  if (input.parts !== undefined && input.parts > 1) bits.push(`part ${input.meta.part} of ${input.parts}`);
+  if (input.previousUrl) bits.push(`continued from [the previous comment](${input.previousUrl})`);
+  if (input.nextUrl) bits.push(`continued in [the next comment](${input.nextUrl})`);
+  return `<sub>${bits.join(" · ")}</sub>`;
+}
+
+export function renderComment(input: RenderInput): string {
+  const notice = input.notice ? `> ${input.notice.replace(/\n/g, "\n> ")}\n\n` : "";
+  const meta = `<!-- devbuddy:meta ${JSON.stringify(input.meta)} -->`;
+  return `${input.text}${FOOTER_SEPARATOR}${notice}${statusLine(input)}\n${meta}`;
+}
+
+export interface ParsedComment {
+  readonly text: string;
+  readonly meta: PartMeta;
+}
+
+/** Reads back a body written by `renderComment`; null when it is not one. */
+export function parseComment(body: string): ParsedComment | null {
+  const at = body.lastIndexOf(FOOTER_SEPARATOR);
+  if (at < 0) return null;
+  const match = META_PATTERN.exec(body.slice(at));
+  if (!match?.[1]) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(match[1]);
+  } catch {
+    return null;
+  }
+  const meta = metaSchema.safeParse(json);
+  return meta.success ? { text: body.slice(0, at), meta: meta.data } : null;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * Splits text into parts of at most `max` characters whose concatenation is the text.
+ * Cuts after a paragraph break, else a line break, else a space, else anywhere (never
+ * inside a surrogate pair). A cut depends only on the text before it, so while text
+ * streams in, parts already cut never change.
+ */
+export function splitText(text: string, max: number = MAX_PART_CHARS): string[] {
+  if (max < 2) throw new RangeError("max must be at least 2");
+  const parts: string[] = [];
+  let start = 0;
+  while (text.length - start > max) {
+    const window = text.slice(start, start + max);
+    let cut = -1;
+    for (const boundary of ["\n\n", "\n", " "]) {
+      const at = window.lastIndexOf(boundary);
+      if (at >= max / 2) {
+        cut = at + boundary.length;
+        break;
+      }
+    }
+    if (cut < 0) {
+      cut = max;
+      if (isHighSurrogate(window.charCodeAt(max - 1))) cut = max - 1;
+    }
+    parts.push(text.slice(start, start + cut));
+    start += cut;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}

@@ -1,0 +1,233 @@
+import { MAX_PART_CHARS, renderComment, splitText, type PartState } from "../comments/comment-format.js";
+import { isGitHubError } from "../github/errors.js";
+import type { GitHubWrites, InstallationApi, IssueRef } from "../github/github-adapter.js";
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+
+/**
+ * One run's answer on GitHub: a comment that is edited as text streams in.
+ *
+ * The comment is reconciled, not patched: `#desired()` renders what every part of the
+ * answer should say now, and each write slot the scheduler grants performs the single
+ * most useful write towards it (create a missing part, complete an earlier part, then
+ * refresh the live one), computed when the slot starts. So edits coalesce to the latest
+ * text, nothing is sent twice, and a deleted comment is simply created again.
+ *
+ * Text longer than one comment continues in follow-up comments, linked both ways; the
+ * parts concatenate to exactly the model's text.
+ */
+
+export interface FinalOutcome {
+  readonly state: Exclude<PartState, "streaming">;
+  /** Shown above the footer: why the answer is incomplete, in plain words. */
+  readonly notice?: string;
+}
+
+export interface LiveCommentOptions {
+  readonly api: Pick<InstallationApi, "write">;
+  readonly issue: IssueRef;
+  readonly runId: string;
+  readonly trigger?: string;
+  readonly model: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Minimum time from the end of one write of this answer to the start of its next progress edit. */
+  readonly editIntervalMs: number;
+  /** Attempts for each final write that fails transiently, and the first backoff delay. */
+  readonly finalAttempts: number;
+  readonly finalBackoffMs: number;
+  readonly maxPartChars?: number;
+}
+
+interface Part {
+  id?: number;
+  url?: string;
+  /** Body last written successfully. */
+  written?: string;
+}
+
+type Write = { readonly kind: "create" | "update"; readonly index: number; readonly body: string };
+
+const MAX_RECREATIONS = 3;
+
+export interface DeliveryResult {
+  readonly delivered: boolean;
+  readonly urls: readonly string[];
+}
+
+export class LiveComment {
+  readonly #opts: LiveCommentOptions;
+  readonly #parts: Part[] = [];
+  #text = "";
+  #activity: string | undefined;
+  #final: FinalOutcome | undefined;
+  #progress: AbortController | undefined;
+  #lastWriteEndedAt = Number.NEGATIVE_INFINITY;
+  #broken = false;
+  #recreated = 0;
+
+  constructor(opts: LiveCommentOptions) {
+    this.#opts = opts;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  get urls(): string[] {
+    return this.#parts.flatMap((p) => (p.url ? [p.url] : []));
+  }
+
+  /** Creates the first comment, showing that devbuddy is at work. Throws if GitHub refuses. */
+  async start(): Promise<void> {
+    const failure = await this.#drive(() => this.#parts[0]?.id !== undefined);
+    if (failure !== undefined) throw failure.error;
+    // Text that arrived while the comment was being created.
+    this.#requestProgress();
+  }
+
+  /** The full text so far (not a delta): the latest always wins. */
+  update(text: string): void {
+    if (this.#final) return;
+    this.#text = text;
+    this.#requestProgress();
+  }
+
+  /** What devbuddy is doing while no text streams ("reading src/ai.ts …"). */
+  setActivity(activity: string | undefined): void {
+    if (this.#final) return;
+    this.#activity = activity;
+    this.#requestProgress();
+  }
+
+  /**
+   * Writes the final text and outcome. Transient failures are retried with backoff; a
+   * rate limit waits in the scheduler. If the answer cannot be delivered (or `signal`
+   * gives up first), its full text goes to the log, so no text is ever lost.
+   */
+  async finish(outcome: FinalOutcome, signal?: AbortSignal): Promise<DeliveryResult> {
+    this.#final = outcome;
+    this.#progress?.abort();
+    const failure = await this.#drive(() => this.#next() === null, signal);
+    return failure === undefined ? { delivered: true, urls: this.urls } : this.#undelivered(failure.error);
+  }
+
+  /**
+   * Essential writes until `done()`. Transient failures are retried with backoff; returns
+   * the error that made it give up, if it did.
+   */
+  async #drive(done: () => boolean, signal?: AbortSignal): Promise<{ error: unknown } | undefined> {
+    const { api, runId, clock, log, finalAttempts, finalBackoffMs } = this.#opts;
+    let failures = 0;
+    while (!done()) {
+      try {
+        await api.write({ priority: "essential", key: runId, ...(signal ? { signal } : {}) }, (w) => this.#writeOnce(w));
+        failures = 0;
+      } catch (error) {
+        const retry = isGitHubError(error, "transient") && ++failures < finalAttempts && !signal?.aborted;
+        log.warn({ err: error, runId, failures, retry }, "writing the answer comment failed");
+        if (!retry) return { error };
+        try {
+          await clock.sleep(finalBackoffMs * 2 ** (failures - 1), signal);
+        } catch {
+          return { error: signal?.reason ?? error };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #undelivered(reason: unknown): DeliveryResult {
+    this.#opts.log.error(
+      { runId: this.#opts.runId, reason: reason instanceof Error ? reason.message : String(reason), text: this.#text },
+      "could not deliver the answer to GitHub; its full text is in this log line",
+    );
+    return { delivered: false, urls: this.urls };
+  }
+
+  #requestProgress(): void {
+    if (this.#progress || this.#final || this.#broken || this.#parts[0]?.id === undefined) return;
+    if (this.#next() === null) return;
+    const controller = new AbortController();
+    this.#progress = controller;
+    const notBefore = this.#lastWriteEndedAt + this.#opts.editIntervalMs;
+    this.#opts.api
+      .write({ priority: "progress", key: this.#opts.runId, notBefore, signal: controller.signal }, (w) => this.#writeOnce(w))
+      .then(
+        () => {
+          this.#progress = undefined;
+          this.#requestProgress();
+        },
+        (error: unknown) => {
+          this.#progress = undefined;
+          if (controller.signal.aborted) return;
+          // A transient failure is retried by the next update; anything else would fail
+          // every later edit too, so stop editing and let `finish` report it.
+          if (!isGitHubError(error, "transient")) this.#broken = true;
+          this.#opts.log.warn({ err: error, runId: this.#opts.runId }, "progress edit of the answer failed");
+        },
+      );
+  }
+
+  #desired(): string[] {
+    const chunks = splitText(this.#text, this.#opts.maxPartChars ?? MAX_PART_CHARS);
+    const state: PartState = this.#final?.state ?? "streaming";
+    const last = chunks.length - 1;
+    return chunks.map((text, index) => {
+      const previousUrl = this.#parts[index - 1]?.url;
+      const nextUrl = this.#parts[index + 1]?.url;
+      return renderComment({
+        text,
+        meta: {
+          v: 1,
+          run: this.#opts.runId,
+          part: index + 1,
+          state,
+          ...(this.#opts.trigger === undefined ? {} : { trigger: this.#opts.trigger }),
+        },
+        model: this.#opts.model,
+        ...(index === last && this.#final?.notice ? { notice: this.#final.notice } : {}),
+        ...(index === last && this.#activity && !this.#final ? { activity: this.#activity } : {}),
+        ...(previousUrl ? { previousUrl } : {}),
+        ...(nextUrl ? { nextUrl } : {}),
+        ...(this.#final ? { parts: chunks.length } : {}),
+      });
+    });
+  }
+
+  /** The one write that brings GitHub closest to `#desired()`, or null when it shows it already. */
+  #next(): Write | null {
+    const desired = this.#desired();
+    const missing = desired.findIndex((_, i) => this.#parts[i]?.id === undefined);
+    if (missing >= 0) return { kind: "create", index: missing, body: desired[missing] as string };
+    const stale = desired.findIndex((body, i) => this.#parts[i]?.written !== body);
+    if (stale >= 0) return { kind: "update", index: stale, body: desired[stale] as string };
+    return null;
+  }
+
+  async #writeOnce(writes: GitHubWrites): Promise<void> {
+    const next = this.#next();
+    if (next === null) return;
+    const part = (this.#parts[next.index] ??= {});
+    try {
+      const posted =
+        next.kind === "create"
+          ? await writes.createComment(this.#opts.issue, next.body)
+          : await writes.updateComment(this.#opts.issue, part.id as number, next.body);
+      part.id = posted.id;
+      part.url = posted.url;
+      part.written = next.body;
+    } catch (error) {
+      if (!(isGitHubError(error, "not-found") && next.kind === "update")) throw error;
+      // Someone deleted this part. The next write posts it again (GitHub cannot restore a
+      // deleted comment); a bounded number of times, in case deletions keep coming.
+      if (++this.#recreated > MAX_RECREATIONS) throw error;
+      this.#opts.log.warn({ runId: this.#opts.runId, commentId: part.id }, "answer comment was deleted; posting it again");
+      delete part.id;
+      delete part.url;
+      delete part.written;
+    } finally {
+      this.#lastWriteEndedAt = this.#opts.clock.now();
+    }
+  }
+}
