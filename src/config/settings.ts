@@ -1,0 +1,108 @@
+import { z } from "zod";
+
+/**
+ * devbuddy's settings, from environment variables (Probot reads its own: APP_ID,
+ * PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, …). Validated once at start-up; a bad value stops
+ * the App with a message naming the variable.
+ *
+ * GitHub's numbers behind the write-budget defaults
+ * (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits):
+ * at most 80 content-generating requests a minute and 500 an hour, one second apart. The
+ * defaults keep a quarter of that as headroom for other writers (web UI actions count too).
+ */
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const envSchema = z.object({
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalText.pipe(z.url({ error: "must be a URL such as http://localhost:11434/v1" }).optional()),
+  OPENAI_MODEL: optionalText.transform((v) => v ?? "gpt-4.1-mini"),
+  DEVBUDDY_EDIT_INTERVAL_MS: int(1000, 600_000, 2000),
+  DEVBUDDY_WRITES_PER_MINUTE: int(1, 80, 60),
+  DEVBUDDY_WRITES_PER_HOUR: int(1, 500, 420),
+  DEVBUDDY_WRITE_SPACING_MS: int(1000, 60_000, 1000),
+  DEVBUDDY_FIRST_TOKEN_TIMEOUT_MS: int(1000, 3_600_000, 60_000),
+  DEVBUDDY_IDLE_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
+  DEVBUDDY_TOTAL_TIMEOUT_MS: int(1000, 86_400_000, 600_000),
+  DEVBUDDY_MODEL_RETRIES: int(0, 10, 2),
+  DEVBUDDY_SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
+  DEVBUDDY_SHUTDOWN_FLUSH_MS: int(0, 600_000, 15_000),
+  DEVBUDDY_MAX_THREAD_COMMENTS: int(1, 10_000, 500),
+  DEVBUDDY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface Settings {
+  readonly openai: { readonly apiKey: string | undefined; readonly baseURL: string | undefined; readonly model: string };
+  /** 1 in production. Tests shrink every duration by this factor, like plugin-throttling's retryAfterBaseValue. */
+  readonly timeScale: number;
+  readonly budget: {
+    readonly perMinute: number;
+    readonly perHour: number;
+    readonly spacingMs: number;
+    readonly progressShare: number;
+    readonly minuteMs: number;
+    readonly hourMs: number;
+  };
+  readonly editIntervalMs: number;
+  /** One second of GitHub's `retry-after`, in clock milliseconds. */
+  readonly retryAfterBaseMs: number;
+  readonly secondaryPauseMs: number;
+  readonly maxPauseMs: number;
+  readonly model: {
+    readonly firstTokenMs: number;
+    readonly idleMs: number;
+    readonly totalMs: number;
+    readonly retries: number;
+    readonly retryBaseMs: number;
+  };
+  readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
+  readonly shutdown: { readonly graceMs: number; readonly flushMs: number };
+  readonly maxThreadComments: number;
+}
+
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new SettingsError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  // Scaled time exists for the test suite only; production always runs at scale 1.
+  const scale = e.NODE_ENV === "test" ? e.DEVBUDDY_TIME_SCALE : 1;
+  const ms = (value: number): number => value * scale;
+  return {
+    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    timeScale: scale,
+    budget: {
+      perMinute: e.DEVBUDDY_WRITES_PER_MINUTE,
+      perHour: e.DEVBUDDY_WRITES_PER_HOUR,
+      spacingMs: ms(e.DEVBUDDY_WRITE_SPACING_MS),
+      progressShare: 0.75,
+      minuteMs: ms(60_000),
+      hourMs: ms(3_600_000),
+    },
+    editIntervalMs: ms(e.DEVBUDDY_EDIT_INTERVAL_MS),
+    retryAfterBaseMs: ms(1000),
+    secondaryPauseMs: ms(60_000),
+    maxPauseMs: ms(15 * 60_000),
+    model: {
+      firstTokenMs: ms(e.DEVBUDDY_FIRST_TOKEN_TIMEOUT_MS),
+      idleMs: ms(e.DEVBUDDY_IDLE_TIMEOUT_MS),
+      totalMs: ms(e.DEVBUDDY_TOTAL_TIMEOUT_MS),
+      retries: e.DEVBUDDY_MODEL_RETRIES,
+      retryBaseMs: ms(1000),
+    },
+    finalWrite: { attempts: 5, backoffMs: ms(1000) },
+    shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
+    maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
+  };
+}

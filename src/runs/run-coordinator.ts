@@ -1,0 +1,173 @@
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import type { DeliveryJournal } from "./delivery-journal.js";
+
+/**
+ * Background work of the App, outside the webhook's HTTP response:
+ *
+ * - runs are accepted once per delivery id and once per trigger (GitHub redelivers);
+ * - runs on one issue take turns in arrival order, so a follow-up sees the answer before it;
+ * - `stop` cancels the run that holds an issue's turn;
+ * - `shutdown` stops taking work, lets running answers finish for a grace period, then
+ *   cancels them (each closes its comment honestly) and waits for their final writes.
+ */
+
+export type CancelReason =
+  | { readonly kind: "stop"; readonly by: string }
+  | { readonly kind: "shutdown" };
+
+export interface RunTicket {
+  readonly deliveryId: string;
+  /** Identifies the request across redeliveries, e.g. "c<comment id>". */
+  readonly triggerKey: string;
+  /** Runs with the same key take turns, e.g. "<installation>/<owner>/<repo>#<number>". */
+  readonly issueKey: string;
+}
+
+export interface RunHandle {
+  /** Aborts with a `CancelReason` when the run is stopped or the App shuts down. */
+  readonly cancelSignal: AbortSignal;
+  /** Aborts when a shutdown's time for final writes is up. */
+  readonly flushSignal: AbortSignal;
+  /** Resolves when the issue's earlier runs are done; rejects with the cancel reason. */
+  waitForTurn(): Promise<void>;
+}
+
+export type SubmitResult = "accepted" | "duplicate" | "shutting-down";
+
+interface Tracked {
+  readonly ticket: RunTicket;
+  readonly cancel: AbortController;
+  hasTurn: boolean;
+}
+
+export interface RunCoordinatorOptions {
+  readonly journal: DeliveryJournal;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly graceMs: number;
+  readonly flushMs: number;
+}
+
+export class RunCoordinator {
+  readonly #opts: RunCoordinatorOptions;
+  readonly #tails = new Map<string, Promise<void>>();
+  readonly #runs = new Set<Tracked>();
+  readonly #tasks = new Set<Promise<unknown>>();
+  readonly #flush = new AbortController();
+  #closed = false;
+
+  constructor(opts: RunCoordinatorOptions) {
+    this.#opts = opts;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs `execute` in the background, unless this request was seen before or the App is stopping. */
+  submit(ticket: RunTicket, execute: (handle: RunHandle) => Promise<void>): SubmitResult {
+    if (this.#closed) return "shutting-down";
+    if (!this.claim(ticket)) return "duplicate";
+
+    const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false };
+    const previous = this.#tails.get(ticket.issueKey) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous.then(() => mine);
+    this.#tails.set(ticket.issueKey, tail);
+
+    const handle: RunHandle = {
+      cancelSignal: tracked.cancel.signal,
+      flushSignal: this.#flush.signal,
+      waitForTurn: () =>
+        new Promise<void>((resolve, reject) => {
+          const signal = tracked.cancel.signal;
+          const onCancel = (): void => reject(signal.reason);
+          if (signal.aborted) return onCancel();
+          signal.addEventListener("abort", onCancel, { once: true });
+          void previous.then(() => {
+            signal.removeEventListener("abort", onCancel);
+            // A queued run does not start once the App is stopping.
+            if (this.#closed) tracked.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
+            if (signal.aborted) return onCancel();
+            tracked.hasTurn = true;
+            resolve();
+          });
+        }),
+    };
+    this.#runs.add(tracked);
+    this.track(
+      execute(handle)
+        .catch((error: unknown) => this.#opts.log.error({ err: error, ticket }, "run failed unexpectedly"))
+        .finally(() => {
+          this.#runs.delete(tracked);
+          release();
+          if (this.#tails.get(ticket.issueKey) === tail) this.#tails.delete(ticket.issueKey);
+        }),
+    );
+    return "accepted";
+  }
+
+  /** True the first time a delivery and its trigger are seen; false for any redelivery. */
+  claim(ticket: Pick<RunTicket, "deliveryId" | "triggerKey">): boolean {
+    const { journal } = this.#opts;
+    if (journal.seen(`delivery:${ticket.deliveryId}`) || journal.seen(`trigger:${ticket.triggerKey}`)) return false;
+    journal.remember(`delivery:${ticket.deliveryId}`);
+    journal.remember(`trigger:${ticket.triggerKey}`);
+    return true;
+  }
+
+  /** Cancels the run that currently has the issue's turn. True if there was one. */
+  stop(issueKey: string, by: string): boolean {
+    for (const run of this.#runs) {
+      if (run.ticket.issueKey === issueKey && run.hasTurn && !run.cancel.signal.aborted) {
+        run.cancel.abort({ kind: "stop", by } satisfies CancelReason);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keeps a background promise alive until shutdown has waited for it. */
+  track<T>(task: Promise<T>): Promise<T> {
+    this.#tasks.add(task);
+    const forget = (): void => void this.#tasks.delete(task);
+    task.then(forget, forget);
+    return task;
+  }
+
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const { clock, log, graceMs, flushMs } = this.#opts;
+    for (const run of this.#runs) {
+      if (!run.hasTurn) run.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
+    }
+    log.info({ runs: this.#runs.size, graceMs }, "shutting down: letting running answers finish");
+    if (!(await this.#settledWithin(graceMs))) {
+      log.warn({ runs: this.#runs.size }, "grace period over: interrupting running answers");
+      for (const run of this.#runs) run.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
+      if (!(await this.#settledWithin(flushMs))) {
+        this.#flush.abort(new Error("shutdown: no time left for final writes"));
+        await this.#settledWithin(Math.max(1, flushMs / 10));
+      }
+    }
+  }
+
+  async #settledWithin(ms: number): Promise<boolean> {
+    const timer = new AbortController();
+    const all = (async () => {
+      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    })();
+    try {
+      return await Promise.race([all.then(() => true), this.#opts.clock.sleep(ms, timer.signal).then(() => false)]);
+    } finally {
+      timer.abort();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { parseComment, renderComment } from "../../src/comments/comment-format.js";
+import { runAnswer, type AnswerRequest } from "../../src/runs/answer-run.js";
+import { MemoryJournal } from "../../src/runs/delivery-journal.js";
+import { RunCoordinator } from "../../src/runs/run-coordinator.js";
+import { WriteScheduler } from "../../src/scheduler/write-scheduler.js";
+import { ModelError } from "../../src/streaming/stream-parts.js";
+import { ManualClock } from "../helpers/manual-clock.js";
+import { MemoryGitHub } from "../helpers/memory-github.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+import { ScriptedModel } from "../helpers/scripted-model.js";
+
+const REQUEST: AnswerRequest = {
+  deliveryId: "d1",
+  installationId: 1,
+  repo: { owner: "o", repo: "r" },
+  issue: { number: 1, title: "Enable response streaming", body: "Stream the AI answer.", author: "alice" },
+  target: { kind: "comment", commentId: 42 },
+  triggerKey: "c42",
+  triggerComment: { id: 42, author: "maint", authorType: "User", body: "@devbuddy plan this" },
+  sender: "maint",
+};
+
+function setup() {
+  const clock = new ManualClock();
+  const log = recordingLogger();
+  const scheduler = new WriteScheduler({
+    limits: { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75 },
+    clock,
+    log,
+    retryAfterBaseMs: 1000,
+    secondaryPauseMs: 60_000,
+    maxPauseMs: 900_000,
+  });
+  const github = new MemoryGitHub(clock, scheduler);
+  github.permissions.set("maint", "maintain");
+  const model = new ScriptedModel();
+  const coordinator = new RunCoordinator({ journal: new MemoryJournal(), clock, log, graceMs: 5_000, flushMs: 10_000 });
+  const start = (request: AnswerRequest = REQUEST, runId = "run1") => {
+    let finished!: Promise<void>;
+    coordinator.submit({ deliveryId: request.deliveryId, triggerKey: request.triggerKey, issueKey: "1/o/r#1" }, (handle) => {
+      finished = runAnswer(request, handle, {
+        api: github,
+        model,
+        botLogin: "devbuddy[bot]",
+        systemPrompt: "SYSTEM",
+        clock,
+        log,
+        editIntervalMs: 2000,
+        finalWrite: { attempts: 3, backoffMs: 1000 },
+        maxThreadComments: 100,
+        runId,
+      });
+      return finished;
+    });
+    return () => finished;
+  };
+  return { clock, log, github, model, coordinator, start };
+}
+
+const reactions = (github: MemoryGitHub) => github.writes.filter((w) => w.op === "react").map((w) => w.content);
+
+describe("runAnswer", () => {
+  it("streams the answer into one comment and finishes with exactly the model's text and a 🚀", async () => {
+    const { github, model, clock, start } = setup();
+    github.thread.push({ id: 42, author: "maint", authorType: "User", body: "@devbuddy plan this" });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages).toEqual([
+      { role: "system", content: "SYSTEM" },
+      { role: "user", content: "Issue #1: Enable response streaming\nOpened by alice:\n\nStream the AI answer." },
+      { role: "user", content: "Comment by maint:\n\n@devbuddy plan this" },
+    ]);
+    call.text("1. Add ", "a stream", "ing client.");
+    await clock.advance(3000);
+    call.text("\n2. Edit live.").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(github.comments.size).toBe(1);
+    expect(parseComment(github.bodies()[0] as string)).toEqual({
+      text: "1. Add a streaming client.\n2. Edit live.",
+      meta: { v: 1, run: "run1", part: 1, state: "done", trigger: "c42" },
+    });
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
+    // 👀 first, then the comment, then edits, then the final write and 🚀.
+    expect(github.writes[0]?.op).toBe("react");
+    expect(github.writes[1]?.op).toBe("create");
+    expect(github.writes.at(-1)?.content).toBe("rocket");
+  });
+
+  it("answers nobody without write access: no model call, only 😕", async () => {
+    const { github, model, clock, start, log } = setup();
+    const finished = start({ ...REQUEST, sender: "stranger" });
+    await clock.advance(5000);
+    await finished();
+    expect(model.calls).toHaveLength(0);
+    expect(github.writes.map((w) => [w.op, w.content])).toEqual([["react", "confused"]]);
+    expect(log.lines.some((l) => l.message.includes("without write access") && l.fields["permission"] === "read")).toBe(true);
+  });
+
+  it("does not answer again when the thread already holds its answer to this trigger", async () => {
+    const { github, model, clock, start } = setup();
+    github.thread.push({
+      id: 50,
+      author: "devbuddy[bot]",
+      authorType: "Bot",
+      body: renderComment({ text: "old answer", meta: { v: 1, run: "earlier", part: 1, state: "done", trigger: "c42" } }),
+    });
+    const finished = start();
+    await clock.advance(5000);
+    await finished();
+    expect(model.calls).toHaveLength(0);
+    expect(github.writes.filter((w) => w.op !== "react")).toHaveLength(0);
+  });
+
+  it("adds the triggering comment when GitHub's list does not show it yet", async () => {
+    const { model, clock, start } = setup();
+    start();
+    const call = await model.call(0);
+    expect(call.messages.at(-1)).toEqual({ role: "user", content: "Comment by maint:\n\n@devbuddy plan this" });
+    call.finish();
+    await clock.advance(10_000);
+  });
+
+  it("keeps the partial text and says plainly what failed when the model fails mid-stream", async () => {
+    const { github, model, clock, start } = setup();
+    const finished = start();
+    const call = await model.call(0);
+    call.text("1. First step");
+    await clock.advance(3000);
+    call.fail(new ModelError("stall", "The model stopped sending text for 30 s.", { retryable: true }));
+    await clock.advance(20_000);
+    await finished();
+    const body = github.bodies()[0] as string;
+    expect(parseComment(body)?.text).toBe("1. First step");
+    expect(parseComment(body)?.meta.state).toBe("failed");
+    expect(body).toContain("> ⚠️ This answer is incomplete. The model stopped sending text for 30 s. Mention me again to retry.");
+    expect(reactions(github)).toEqual(["eyes", "confused"]);
+  });
+
+  it("says the model could not answer when it failed before any text", async () => {
+    const { github, model, clock, start } = setup();
+    const finished = start();
+    (await model.call(0)).fail(new ModelError("auth", "The model service rejected devbuddy's credentials (HTTP 401)."));
+    await clock.advance(20_000);
+    await finished();
+    expect(github.bodies()[0]).toContain(
+      "> ⚠️ devbuddy could not answer. The model service rejected devbuddy's credentials (HTTP 401). Mention me again to retry.",
+    );
+  });
+
+  it("stops on request, keeping what was written and saying who stopped it", async () => {
+    const { github, model, clock, start, coordinator } = setup();
+    const finished = start();
+    const call = await model.call(0);
+    call.text("Partial plan");
+    await clock.advance(3000);
+    expect(coordinator.stop("1/o/r#1", "maint")).toBe(true);
+    await clock.advance(10_000);
+    await finished();
+    expect(call.aborted).toBe(true);
+    const parsed = parseComment(github.bodies()[0] as string);
+    expect(parsed).toMatchObject({ text: "Partial plan", meta: { state: "stopped" } });
+    expect(github.bodies()[0]).toContain("> ⏹️ Stopped at the request of maint.");
+    expect(reactions(github)).toEqual(["eyes"]);
+  });
+
+  it("says the model's output limit cut the answer short", async () => {
+    const { github, model, clock, start } = setup();
+    const finished = start();
+    (await model.call(0)).text("Long answer").finish("length");
+    await clock.advance(20_000);
+    await finished();
+    expect(github.bodies()[0]).toContain("> ✂️ The model reached its output limit, so this answer may end mid-way.");
+  });
+
+  it("closes an answer interrupted by shutdown with an honest notice", async () => {
+    const { github, model, clock, start, coordinator } = setup();
+    const finished = start();
+    const call = await model.call(0);
+    call.text("Half");
+    await clock.advance(3000);
+    const stopped = coordinator.shutdown();
+    await clock.advance(5000);
+    await clock.advance(10_000);
+    await stopped;
+    await finished();
+    expect(parseComment(github.bodies()[0] as string)).toMatchObject({ text: "Half", meta: { state: "interrupted" } });
+    expect(github.bodies()[0]).toContain("Interrupted: devbuddy was restarted while writing this answer. Mention me again to continue.");
+  });
+
+  it("tells a queued request that devbuddy stopped before it could start", async () => {
+    const { github, model, clock, start, coordinator } = setup();
+    const first = start();
+    const second = start({ ...REQUEST, deliveryId: "d2", triggerKey: "c43", target: { kind: "comment", commentId: 43 } }, "run2");
+    (await model.call(0)).text("A");
+    await clock.advance(3000);
+    const stopped = coordinator.shutdown();
+    await clock.advance(30_000);
+    await stopped;
+    await Promise.all([first(), second()]);
+    expect(model.calls).toHaveLength(1);
+    const notices = github.bodies().map((b) => parseComment(b));
+    expect(notices.map((n) => [n?.meta.run, n?.meta.state, n?.text])).toEqual([
+      ["run1", "interrupted", "A"],
+      ["run2", "interrupted", ""],
+    ]);
+  });
+});

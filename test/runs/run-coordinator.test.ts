@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { MemoryJournal } from "../../src/runs/delivery-journal.js";
+import { RunCoordinator, type CancelReason, type RunHandle, type RunTicket } from "../../src/runs/run-coordinator.js";
+import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+
+function setup() {
+  const clock = new ManualClock();
+  const coordinator = new RunCoordinator({ journal: new MemoryJournal(), clock, log: recordingLogger(), graceMs: 10_000, flushMs: 15_000 });
+  const events: string[] = [];
+  return { clock, coordinator, events };
+}
+
+const ticket = (n: number, issue = "1/o/r#1"): RunTicket => ({ deliveryId: `d${n}`, triggerKey: `c${n}`, issueKey: issue });
+
+/** A run that takes its turn, then waits until `release` or cancellation. */
+function controllableRun(events: string[], name: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let handle!: RunHandle;
+  const execute = async (h: RunHandle): Promise<void> => {
+    handle = h;
+    try {
+      await h.waitForTurn();
+    } catch (reason) {
+      events.push(`${name}:not-started:${(reason as CancelReason).kind}`);
+      return;
+    }
+    events.push(`${name}:start`);
+    await Promise.race([
+      released,
+      new Promise<void>((resolve) => h.cancelSignal.addEventListener("abort", () => resolve(), { once: true })),
+    ]);
+    const reason = h.cancelSignal.reason as CancelReason | undefined;
+    events.push(reason ? `${name}:cancelled:${reason.kind}` : `${name}:done`);
+  };
+  return { execute, release: () => release(), handle: () => handle };
+}
+
+describe("RunCoordinator", () => {
+  it("accepts a request once: a redelivered delivery id or the same trigger is a duplicate", () => {
+    const { coordinator } = setup();
+    expect(coordinator.submit(ticket(1), async () => undefined)).toBe("accepted");
+    expect(coordinator.submit(ticket(1), async () => undefined)).toBe("duplicate");
+    expect(coordinator.submit({ ...ticket(2), triggerKey: "c1" }, async () => undefined)).toBe("duplicate");
+    expect(coordinator.submit({ ...ticket(3), deliveryId: "d1" }, async () => undefined)).toBe("duplicate");
+  });
+
+  it("runs mentions on one issue one after another, in order, and other issues alongside", async () => {
+    const { coordinator, events } = setup();
+    const a = controllableRun(events, "a");
+    const b = controllableRun(events, "b");
+    const other = controllableRun(events, "other");
+    coordinator.submit(ticket(1), a.execute);
+    coordinator.submit(ticket(2), b.execute);
+    coordinator.submit(ticket(3, "1/o/r#2"), other.execute);
+    await settle();
+    expect(events).toEqual(["a:start", "other:start"]);
+    a.release();
+    await settle();
+    expect(events).toEqual(["a:start", "other:start", "a:done", "b:start"]);
+    b.release();
+    other.release();
+    await settle();
+    expect(coordinator.activeRuns).toBe(0);
+  });
+
+  it("stop cancels the run that has the issue's turn, not the queued one", async () => {
+    const { coordinator, events } = setup();
+    const a = controllableRun(events, "a");
+    const b = controllableRun(events, "b");
+    coordinator.submit(ticket(1), a.execute);
+    coordinator.submit(ticket(2), b.execute);
+    await settle();
+    expect(coordinator.stop("1/o/r#1", "maintainer")).toBe(true);
+    await settle();
+    expect(events).toEqual(["a:start", "a:cancelled:stop", "b:start"]);
+    expect(a.handle().cancelSignal.reason).toEqual({ kind: "stop", by: "maintainer" });
+    expect(coordinator.stop("1/o/r#9", "maintainer")).toBe(false);
+    b.release();
+  });
+
+  it("on shutdown: refuses new work, cancels queued runs at once, gives running ones the grace period", async () => {
+    const { coordinator, events, clock } = setup();
+    const a = controllableRun(events, "a");
+    const b = controllableRun(events, "b");
+    coordinator.submit(ticket(1), a.execute);
+    coordinator.submit(ticket(2), b.execute);
+    await settle();
+    const done = coordinator.shutdown();
+    await settle();
+    expect(events).toEqual(["a:start", "b:not-started:shutdown"]);
+    expect(coordinator.submit(ticket(3), async () => undefined)).toBe("shutting-down");
+    await clock.advance(9_999);
+    expect(events).not.toContain("a:cancelled:shutdown");
+    await clock.advance(1);
+    expect(events).toContain("a:cancelled:shutdown");
+    await done;
+  });
+
+  it("lets a run that finishes within the grace period end normally", async () => {
+    const { coordinator, events, clock } = setup();
+    const a = controllableRun(events, "a");
+    coordinator.submit(ticket(1), a.execute);
+    await settle();
+    const done = coordinator.shutdown();
+    await clock.advance(3000);
+    a.release();
+    await done;
+    expect(events).toEqual(["a:start", "a:done"]);
+  });
+
+  it("aborts the flush signal when final writes take longer than the flush period", async () => {
+    const { coordinator, clock } = setup();
+    let flush!: AbortSignal;
+    coordinator.submit(ticket(1), async (h) => {
+      flush = h.flushSignal;
+      await h.waitForTurn();
+      await new Promise<void>((resolve) => h.cancelSignal.addEventListener("abort", () => resolve()));
+      // A final write that cannot get through (say, a long rate-limit pause).
+      await new Promise<void>((resolve) => h.flushSignal.addEventListener("abort", () => resolve()));
+    });
+    await settle();
+    const done = coordinator.shutdown();
+    await clock.advance(10_000);
+    expect(flush.aborted).toBe(false);
+    await clock.advance(15_000);
+    expect(flush.aborted).toBe(true);
+    await clock.advance(2_000);
+    await done;
+  });
+});
