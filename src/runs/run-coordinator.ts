@@ -137,6 +137,11 @@ export class RunCoordinator {
     return task;
   }
 
+  /** Resolves once no background work is left. */
+  async settled(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+  }
+
   get activeRuns(): number {
     return this.#runs.size;
   }
@@ -161,11 +166,8 @@ export class RunCoordinator {
 
   async #settledWithin(ms: number): Promise<boolean> {
     const timer = new AbortController();
-    const all = (async () => {
-      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
-    })();
     try {
-      return await Promise.race([all.then(() => true), this.#opts.clock.sleep(ms, timer.signal).then(() => false)]);
+      return await Promise.race([this.settled().then(() => true), this.#opts.clock.sleep(ms, timer.signal).then(() => false)]);
     } finally {
       timer.abort();
     }

@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import type { ProbotOctokit } from "probot";
+import type { Settings } from "./config/settings.js";
+import { systemPrompt } from "./conversation/system-prompt.js";
+import { InstallationGitHub } from "./github/github-adapter.js";
+import type { MentionEvent } from "./handlers/mention-event.js";
+import { mayMention, parseMention } from "./mentions/parse-mention.js";
+import { mayTrigger, runAnswer } from "./runs/answer-run.js";
+import { MemoryJournal, type DeliveryJournal } from "./runs/delivery-journal.js";
+import { RunCoordinator } from "./runs/run-coordinator.js";
+import { WriteScheduler } from "./scheduler/write-scheduler.js";
+import type { ModelClient } from "./streaming/model-client.js";
+import type { Clock } from "./util/clock.js";
+import type { Logger } from "./util/logger.js";
+
+/**
+ * The composition root: one per process. It owns the write scheduler of every
+ * installation, the run coordinator, and the decision of what a mention asks for.
+ */
+
+export interface DevbuddyDeps {
+  readonly settings: Settings;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly model: ModelClient;
+  /** The App's slug, from `GET /app`; resolved once, at start-up. */
+  readonly slug: () => Promise<string>;
+  readonly journal?: DeliveryJournal;
+}
+
+export type MentionDecision = "ignored" | "duplicate" | "accepted" | "stop-requested";
+
+/** Thrown on the webhook path while stopping: the 503 tells GitHub the delivery failed, so it can be redelivered. */
+export class ShuttingDownError extends Error {
+  override readonly name = "ShuttingDownError";
+  readonly status = 503;
+}
+
+export class Devbuddy {
+  readonly #deps: DevbuddyDeps;
+  readonly #schedulers = new Map<number, WriteScheduler>();
+  readonly coordinator: RunCoordinator;
+
+  constructor(deps: DevbuddyDeps) {
+    this.#deps = deps;
+    this.coordinator = new RunCoordinator({
+      journal: deps.journal ?? new MemoryJournal(),
+      clock: deps.clock,
+      log: deps.log.child({ name: "runs" }),
+      graceMs: deps.settings.shutdown.graceMs,
+      flushMs: deps.settings.shutdown.flushMs,
+    });
+  }
+
+  /** The one write scheduler of an installation, shared by all its runs. */
+  scheduler(installationId: number): WriteScheduler {
+    let scheduler = this.#schedulers.get(installationId);
+    if (!scheduler) {
+      const { settings, clock, log } = this.#deps;
+      scheduler = new WriteScheduler({
+        limits: settings.budget,
+        clock,
+        log: log.child({ name: "writes", installationId }),
+        retryAfterBaseMs: settings.retryAfterBaseMs,
+        secondaryPauseMs: settings.secondaryPauseMs,
+        maxPauseMs: settings.maxPauseMs,
+      });
+      this.#schedulers.set(installationId, scheduler);
+    }
+    return scheduler;
+  }
+
+  /**
+   * Decides what a new comment or issue asks for and starts the work in the background.
+   * Returns at once: the webhook response never waits for GitHub writes or the model.
+   */
+  async onMention(event: MentionEvent, octokit: ProbotOctokit): Promise<MentionDecision> {
+    // Bots never trigger: that covers devbuddy's own comments coming back as webhooks,
+    // and two bots mentioning each other in a loop.
+    if (event.sender.type === "Bot") return "ignored";
+    if (!event.text.includes("@")) return "ignored";
+    const slug = await this.#deps.slug();
+    if (!mayMention(event.text, slug)) return "ignored";
+    const mention = parseMention(event.text, slug);
+    if (!mention) return "ignored";
+    if (this.coordinator.closed) throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
+
+    const api = new InstallationGitHub(octokit, this.scheduler(event.installationId));
+    const issueKey = `${event.installationId}/${event.repo.owner}/${event.repo.repo}#${event.issue.number}`;
+    const log = this.#deps.log.child({ delivery: event.deliveryId });
+
+    if (mention.command === "stop") {
+      if (!this.coordinator.claim(event)) return "duplicate";
+      void this.coordinator.track(this.#stop(event, api, issueKey, log));
+      return "stop-requested";
+    }
+    const runId = randomUUID().replaceAll("-", "").slice(0, 12);
+    const { settings, clock, model } = this.#deps;
+    const result = this.coordinator.submit({ deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey }, (handle) =>
+      runAnswer(
+        {
+          deliveryId: event.deliveryId,
+          installationId: event.installationId,
+          repo: event.repo,
+          issue: event.issue,
+          target: event.target,
+          triggerKey: event.triggerKey,
+          ...(event.triggerComment ? { triggerComment: event.triggerComment } : {}),
+          sender: event.sender.login,
+        },
+        handle,
+        {
+          api,
+          model,
+          botLogin: `${slug}[bot]`,
+          systemPrompt: systemPrompt(`${slug}[bot]`),
+          clock,
+          log,
+          editIntervalMs: settings.editIntervalMs,
+          finalWrite: settings.finalWrite,
+          maxThreadComments: settings.maxThreadComments,
+          runId,
+        },
+      ),
+    );
+    if (result === "shutting-down") throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
+    if (result === "duplicate") log.info({ trigger: event.triggerKey }, "redelivered request ignored");
+    return result;
+  }
+
+  async #stop(event: MentionEvent, api: InstallationGitHub, issueKey: string, log: Logger): Promise<void> {
+    try {
+      const permission = await api.permission(event.repo, event.sender.login);
+      const stopped = mayTrigger(permission) && this.coordinator.stop(issueKey, event.sender.login);
+      log.info({ sender: event.sender.login, permission, stopped }, "stop requested");
+      await api.write({ priority: "essential", key: `stop:${event.triggerKey}` }, (w) =>
+        w.react(event.repo, event.target, stopped ? "+1" : "confused"),
+      );
+    } catch (error) {
+      log.warn({ err: error }, "handling a stop request failed");
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.coordinator.shutdown();
+  }
+}

@@ -1,0 +1,78 @@
+import type { ApplicationFunction, Context } from "probot";
+import { Devbuddy } from "./app.js";
+import { loadSettings, SettingsError, type Settings } from "./config/settings.js";
+import { fetchAppSlug } from "./github/github-adapter.js";
+import { toMentionEvent, type MentionContext } from "./handlers/mention-event.js";
+import { OpenAIModelClient, type ModelClient } from "./streaming/model-client.js";
+import { systemClock, type Clock } from "./util/clock.js";
+
+/**
+ * The Probot app function: wires webhook events to devbuddy and nothing more. Also the
+ * default export, so `probot run ./lib/index.js` works; `lib/main.js` adds graceful
+ * shutdown on top.
+ */
+
+export interface DevbuddyAppOptions {
+  readonly settings?: Settings;
+  readonly clock?: Clock;
+  readonly model?: ModelClient;
+  /** Receives the instance, e.g. to shut it down on SIGTERM. */
+  readonly onReady?: (devbuddy: Devbuddy) => void;
+}
+
+export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFunction {
+  return (app) => {
+    const settings = options.settings ?? loadSettings(process.env);
+    const clock = options.clock ?? systemClock;
+    const log = app.log.child({ name: "devbuddy" });
+    const apiKey = settings.openai.apiKey;
+    if (!options.model && !apiKey) {
+      throw new SettingsError(
+        "OPENAI_API_KEY is not set. devbuddy needs a key for an OpenAI-compatible API (any value for servers that ignore it, such as Ollama).",
+      );
+    }
+    const model =
+      options.model ??
+      new OpenAIModelClient({
+        apiKey: apiKey as string,
+        ...(settings.openai.baseURL ? { baseURL: settings.openai.baseURL } : {}),
+        model: settings.openai.model,
+        timeouts: settings.model,
+        retries: settings.model.retries,
+        retryBaseMs: settings.model.retryBaseMs,
+        retryAfterBaseMs: settings.retryAfterBaseMs,
+        clock,
+        log: log.child({ name: "model" }),
+      });
+
+    // The App answers mentions of its own slug, learned from GitHub (GET /app) once.
+    let slug: Promise<string> | undefined;
+    const resolveSlug = (): Promise<string> => {
+      slug ??= app
+        .auth()
+        .then(fetchAppSlug)
+        .then((value) => {
+          log.info({ slug: value }, `answering mentions of @${value}`);
+          return value;
+        })
+        .catch((error: unknown) => {
+          slug = undefined;
+          throw error;
+        });
+      return slug;
+    };
+    resolveSlug().catch((error: unknown) => log.error({ err: error }, "could not learn the App's slug; will retry on the next event"));
+
+    const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug });
+    options.onReady?.(devbuddy);
+
+    const onEvent = async (context: MentionContext): Promise<void> => {
+      const event = toMentionEvent(context);
+      if (event) await devbuddy.onMention(event, context.octokit);
+    };
+    app.on("issue_comment.created", (context: Context<"issue_comment.created">) => onEvent(context));
+    app.on("issues.opened", (context: Context<"issues.opened">) => onEvent(context));
+  };
+}
+
+export default devbuddyApp();

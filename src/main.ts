@@ -1,0 +1,61 @@
+import { ProbotOctokit, run } from "probot";
+import type { Devbuddy } from "./app.js";
+import { loadSettings, type Settings } from "./config/settings.js";
+import { devbuddyApp } from "./index.js";
+
+/**
+ * The production entry (`npm start`, or `node lib/main.js` under a supervisor). Probot's
+ * `run()` reads APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, … and, with no credentials
+ * outside production, serves its setup page that registers the App from app.yml.
+ *
+ * `probot run` installs no SIGTERM handler and its SIGINT handler exits at once, cutting
+ * answers mid-stream; this entry stops taking work, lets running answers finish or close
+ * honestly, then exits.
+ */
+
+// Writes are paced by devbuddy's own per-installation scheduler; Probot's throttling
+// plugin would queue them a second time behind its own Bottleneck and retry rate-limited
+// writes unseen. Reads keep plugin-retry.
+const DevbuddyOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+  ...options,
+  throttle: { ...(options["throttle"] as object | undefined), enabled: false },
+}));
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = loadSettings(process.env);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+
+  let devbuddy: Devbuddy | undefined;
+  const server = await run(devbuddyApp({ settings, onReady: (instance) => (devbuddy = instance) }), {
+    Octokit: DevbuddyOctokit,
+  });
+  process.removeAllListeners("SIGINT");
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now; answers still streaming are cut off.`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.info(`${signal}: devbuddy is stopping (no new work; running answers get a grace period).`);
+    const closing = server.stop().catch(() => undefined);
+    await devbuddy?.shutdown();
+    // A client holding a keep-alive connection must not keep the process alive.
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    console.info("devbuddy stopped.");
+    process.exit(0);
+  };
+  process.on("SIGTERM", (signal) => void stop(signal));
+  process.on("SIGINT", (signal) => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

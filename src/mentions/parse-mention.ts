@@ -1,0 +1,73 @@
+import { Lexer, type Token, type Tokens } from "marked";
+
+/**
+ * Does a comment ask devbuddy for something? Only prose counts: a mention inside fenced
+ * or indented code, inline code, a block quote (someone quoting an earlier request) or
+ * HTML (comments included) is not a request. Uses marked's CommonMark/GFM lexer rather
+ * than regular expressions over raw Markdown, which get nesting wrong. Pure.
+ */
+
+export type MentionCommand = "answer" | "stop";
+
+export interface Mention {
+  readonly command: MentionCommand;
+}
+
+const SKIPPED = new Set(["code", "codespan", "blockquote", "html"]);
+const STOP_WORDS = new Set(["stop", "cancel"]);
+
+function collectProse(tokens: readonly Token[], out: string[]): void {
+  for (const token of tokens) {
+    if (SKIPPED.has(token.type)) continue;
+    if (token.type === "list") {
+      for (const item of (token as Tokens.List).items) collectProse(item.tokens, out);
+    } else if (token.type === "table") {
+      const table = token as Tokens.Table;
+      for (const cell of table.header) collectProse(cell.tokens, out);
+      for (const row of table.rows) for (const cell of row) collectProse(cell.tokens, out);
+    } else if ("tokens" in token && Array.isArray(token.tokens) && token.tokens.length > 0) {
+      collectProse(token.tokens, out);
+    } else if ("text" in token && typeof token.text === "string") {
+      out.push(token.text);
+    }
+    if (token.type === "paragraph" || token.type === "heading") out.push("\n");
+  }
+}
+
+/** The prose of a Markdown document: what a reader would see as text, code and quotes removed. */
+export function visibleProse(markdown: string): string {
+  const out: string[] = [];
+  collectProse(new Lexer({ gfm: true }).lex(markdown), out);
+  return out.join(" ");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function mentionPattern(slug: string): RegExp {
+  // GitHub logins are letters, digits and hyphens; "x@slug" is an e-mail address, "@slug-x"
+  // another account, "@slug/team" a team. "@slug[bot]" names the App itself.
+  return new RegExp(`(?<![\\w@./-])@${escapeRegExp(slug)}(?:\\[bot\\])?(?![\\w/-])`, "gi");
+}
+
+/**
+ * Cheap first test for the webhook path: false means the text cannot mention the App,
+ * without lexing it.
+ */
+export function mayMention(text: string | null | undefined, slug: string): boolean {
+  return typeof text === "string" && text.toLowerCase().includes(`@${slug.toLowerCase()}`);
+}
+
+export function parseMention(markdown: string | null | undefined, slug: string): Mention | null {
+  if (!markdown || !mayMention(markdown, slug)) return null;
+  const prose = visibleProse(markdown);
+  const pattern = mentionPattern(slug);
+  if (!pattern.test(prose)) return null;
+  const rest = prose
+    .replace(mentionPattern(slug), " ")
+    .replace(/[\s\p{P}]+/gu, " ")
+    .trim()
+    .toLowerCase();
+  return { command: STOP_WORDS.has(rest) ? "stop" : "answer" };
+}
