@@ -8,6 +8,11 @@
  * (https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api).
  * Comment edits are treated as content-generating: an Action editing one comment a few
  * hundred times was limited (braintrustdata/eval-action#48).
+ *
+ * GitHub counts a write when it arrives, which is somewhere between our start and the
+ * response (the first write of an installation also waits for a token). So spacing is
+ * measured from the end of the previous write, and a write leaves the windows only a
+ * window after it ended: as GitHub sees it, the limits then hold too, not only on our clock.
  */
 
 export const MINUTE_MS = 60_000;
@@ -53,9 +58,9 @@ export class WriteBudget {
   readonly limits: WriteBudgetLimits;
   readonly #minuteMs: number;
   readonly #hourMs: number;
-  /** Start times within the last hour, ascending. */
+  /** One entry per write within the last hour, ascending: its end, or its start while in flight. */
   #starts: number[] = [];
-  #lastStart = Number.NEGATIVE_INFINITY;
+  #lastEnd = Number.NEGATIVE_INFINITY;
   #tokens: number;
   #tokensAt: number;
   readonly #bucketCapacity: number;
@@ -95,7 +100,7 @@ export class WriteBudget {
   readyAt(cls: WriteClass, now: number): number {
     this.#prune(now);
     const { perMinute, perHour, spacingMs, progressShare } = this.limits;
-    let at = Math.max(now, this.#lastStart + spacingMs);
+    let at = Math.max(now, this.#lastEnd + spacingMs);
     at = Math.max(at, windowFreeAt(this.#starts, now, this.#minuteMs, cap(perMinute, cls, progressShare)));
     at = Math.max(at, windowFreeAt(this.#starts, now, this.#hourMs, cap(perHour, cls, progressShare)));
     if (cls === "progress") {
@@ -105,17 +110,22 @@ export class WriteBudget {
     return at;
   }
 
-  /** Record that a write of this class started now. */
-  record(cls: WriteClass, now: number): void {
+  /** A write of this class starts now (writes are serial: at most one is open). */
+  begin(cls: WriteClass, now: number): void {
     this.#starts.push(now);
-    this.#lastStart = now;
     if (cls === "progress") {
       this.#refill(now);
       this.#tokens = Math.max(0, this.#tokens - 1);
     }
   }
 
-  /** Writes started within the window ending now. */
+  /** The open write ended now (with any outcome). */
+  end(now: number): void {
+    if (this.#starts.length > 0) this.#starts[this.#starts.length - 1] = now;
+    this.#lastEnd = now;
+  }
+
+  /** Writes counted within the window ending now. */
   used(now: number, windowMs: number): number {
     return this.#starts.filter((t) => t > now - windowMs).length;
   }

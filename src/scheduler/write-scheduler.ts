@@ -7,7 +7,8 @@ import { WriteBudget, type WriteBudgetLimits, type WriteClass } from "./write-bu
  * The one gate every GitHub write of an installation passes through.
  *
  * - Writes run one at a time (GitHub asks for serial requests; two writes to one comment
- *   in flight can silently drop one), spaced and counted by `WriteBudget`.
+ *   in flight can silently drop one), spaced and counted by `WriteBudget` from the end
+ *   of the previous write.
  * - Essential writes (acknowledgements, final answers) always go before progress edits;
  *   progress edits share what is left fairly: the comment served longest ago goes first.
  * - A rate-limit response pauses the whole installation (`retry-after`, else a pause that
@@ -175,7 +176,7 @@ export class WriteScheduler {
     this.#queue.splice(this.#queue.indexOf(pending), 1);
     pending.request.signal?.removeEventListener("abort", pending.onAbort);
     this.#inFlight = true;
-    this.#budget.record(pending.request.priority, now);
+    this.#budget.begin(pending.request.priority, now);
     if (pending.request.priority === "progress") this.#markServed(pending.request.key, now);
     try {
       const value = await pending.write();
@@ -191,6 +192,7 @@ export class WriteScheduler {
         pending.reject(error);
       }
     } finally {
+      this.#budget.end(this.#opts.clock.now());
       this.#inFlight = false;
       this.#kick();
     }

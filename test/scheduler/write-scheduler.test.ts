@@ -49,7 +49,7 @@ describe("WriteScheduler", () => {
     ]);
   });
 
-  it("never has two writes in flight, even when one is slower than the spacing", async () => {
+  it("never has two writes in flight, and spaces writes from the end of the previous one", async () => {
     const { clock, starts, submit } = setup();
     let inFlight = 0;
     let maxInFlight = 0;
@@ -63,7 +63,7 @@ describe("WriteScheduler", () => {
     void submit(essential(), "b", slow);
     await clock.advance(10_000);
     expect(maxInFlight).toBe(1);
-    expect(starts.map((s) => s.at)).toEqual([0, 2500]);
+    expect(starts.map((s) => s.at)).toEqual([0, 3500]);
   });
 
   it("holds writes back when the minute window is full, until the oldest ages out", async () => {
@@ -71,6 +71,15 @@ describe("WriteScheduler", () => {
     for (const label of ["a", "b", "c", "d"]) void submit(essential(), label);
     await clock.advance(120_000);
     expect(starts.map((s) => s.at)).toEqual([0, 1000, 2000, 60_000]);
+  });
+
+  it("counts a slow write in the window until a minute after it ended (GitHub counts on arrival)", async () => {
+    const { clock, starts, submit } = setup({ perMinute: 2 });
+    void submit(essential(), "slow", () => clock.sleep(5000));
+    void submit(essential(), "b");
+    void submit(essential(), "c");
+    await clock.advance(120_000);
+    expect(starts.map((s) => s.at)).toEqual([0, 6000, 65_000]);
   });
 
   it("sends essential writes before waiting progress edits", async () => {
