@@ -7,6 +7,13 @@ import type { ChatMessage } from "../streaming/stream-parts.js";
  * stripped (so the model sees exactly what it wrote); everyone else's comments become
  * `user` turns that start with the author's login, so "be more specific about X" revises
  * the previous answer with the whole thread in view. Pure.
+ *
+ * Ordering: an answer is placed right after the comment that asked for it (its meta
+ * `trigger`), not where GitHub lists it. When two requests come close together, the
+ * first answer is created after the second request, yet it answers the first.
+ *
+ * Cut-off: the run sees the thread up to its own request. Later comments are later
+ * requests (answered by their own runs, in turn) or discussion the answer cannot have seen.
  */
 
 export interface ThreadIssue {
@@ -28,6 +35,8 @@ export interface ThreadOptions {
   readonly botLogin: string;
   /** The run being answered now: its own comments (already posted) are left out. */
   readonly currentRunId: string;
+  /** What the current run answers ("c<comment id>" or "i<issue id>"): nothing after it is included. */
+  readonly currentTrigger?: string;
   readonly systemPrompt: string;
 }
 
@@ -35,30 +44,77 @@ function userTurn(author: string, label: string, body: string): ChatMessage {
   return { role: "user", content: `${label} by ${author}:\n\n${body.trim() || "(empty)"}` };
 }
 
+interface Answer {
+  readonly parts: Map<number, string>;
+  /** The comment or issue it answers ("c<id>" / "i<id>"), when known. */
+  readonly anchor: string | undefined;
+}
+
+const ISSUE_ANCHOR = "issue";
+
+function anchorOf(trigger: string | undefined): string | undefined {
+  if (trigger === undefined) return undefined;
+  return trigger.startsWith("i") ? ISSUE_ANCHOR : trigger;
+}
+
+function assistantTurn(answer: Answer): ChatMessage | undefined {
+  const text = [...answer.parts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, part]) => part)
+    .join("");
+  return text.trim().length > 0 ? { role: "assistant", content: text } : undefined;
+}
+
 export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEntry[], options: ThreadOptions): ChatMessage[] {
-  const messages: ChatMessage[] = [
-    { role: "system", content: options.systemPrompt },
-    userTurn(issue.author, `Issue #${issue.number}: ${issue.title}\nOpened`, issue.body),
-  ];
-  let lastRun: string | undefined;
+  const isOwn = (c: ThreadEntry): boolean => c.author.toLowerCase() === options.botLogin.toLowerCase();
+
+  // devbuddy's answers, one per run (a long answer spans several comments), keyed by the
+  // comment that starts them; anchored ones also by what they answer.
+  const answersByFirstComment = new Map<number, Answer>();
+  const anchored = new Map<string, Answer[]>();
+  const byRun = new Map<string, Answer>();
   for (const comment of comments) {
-    const own = comment.author.toLowerCase() === options.botLogin.toLowerCase();
-    if (!own) {
-      messages.push(userTurn(comment.author, "Comment", comment.body));
-      lastRun = undefined;
+    if (!isOwn(comment)) continue;
+    const parsed = parseComment(comment.body);
+    if (!parsed) {
+      answersByFirstComment.set(comment.id, { parts: new Map([[1, comment.body]]), anchor: undefined });
       continue;
     }
-    const parsed = parseComment(comment.body);
-    if (parsed?.meta.run === options.currentRunId) continue;
-    const text = parsed ? parsed.text : comment.body;
-    const previous = messages[messages.length - 1];
-    // A long answer spans several comments of one run: they are one assistant turn.
-    if (parsed && lastRun === parsed.meta.run && previous?.role === "assistant") {
-      messages[messages.length - 1] = { role: "assistant", content: previous.content + text };
-    } else if (text.trim().length > 0) {
-      messages.push({ role: "assistant", content: text });
+    if (parsed.meta.run === options.currentRunId) continue;
+    const existing = byRun.get(parsed.meta.run);
+    if (existing) {
+      existing.parts.set(parsed.meta.part, parsed.text);
+      continue;
     }
-    lastRun = parsed?.meta.run;
+    const answer: Answer = { parts: new Map([[parsed.meta.part, parsed.text]]), anchor: anchorOf(parsed.meta.trigger) };
+    byRun.set(parsed.meta.run, answer);
+    answersByFirstComment.set(comment.id, answer);
+    if (answer.anchor !== undefined) anchored.set(answer.anchor, [...(anchored.get(answer.anchor) ?? []), answer]);
+  }
+  const anchors = new Set([ISSUE_ANCHOR, ...comments.filter((c) => !isOwn(c)).map((c) => `c${c.id}`)]);
+
+  const messages: ChatMessage[] = [{ role: "system", content: options.systemPrompt }];
+  const emit = (answers: readonly Answer[] | undefined): void => {
+    for (const answer of answers ?? []) {
+      const turn = assistantTurn(answer);
+      if (turn) messages.push(turn);
+    }
+  };
+
+  messages.push(userTurn(issue.author, `Issue #${issue.number}: ${issue.title}\nOpened`, issue.body));
+  emit(anchored.get(ISSUE_ANCHOR));
+  if (anchorOf(options.currentTrigger) === ISSUE_ANCHOR) return messages;
+
+  for (const comment of comments) {
+    if (isOwn(comment)) {
+      const answer = answersByFirstComment.get(comment.id);
+      // Answers to a comment in the thread were placed after it; the rest stay where they are.
+      if (answer && (answer.anchor === undefined || !anchors.has(answer.anchor))) emit([answer]);
+      continue;
+    }
+    messages.push(userTurn(comment.author, "Comment", comment.body));
+    emit(anchored.get(`c${comment.id}`));
+    if (options.currentTrigger === `c${comment.id}`) break;
   }
   return messages;
 }

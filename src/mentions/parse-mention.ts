@@ -48,7 +48,7 @@ function escapeRegExp(text: string): string {
 function mentionPattern(slug: string): RegExp {
   // GitHub logins are letters, digits and hyphens; "x@slug" is an e-mail address, "@slug-x"
   // another account, "@slug/team" a team. "@slug[bot]" names the App itself.
-  return new RegExp(`(?<![\\w@./-])@${escapeRegExp(slug)}(?:\\[bot\\])?(?![\\w/-])`, "gi");
+  return new RegExp(`(?<![\\w@./-])@${escapeRegExp(slug)}(?:\\[bot\\](?![\\w/-])|(?![\\w/[-]))`, "gi");
 }
 
 /**

@@ -159,6 +159,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   const messages = threadToMessages(request.issue, thread, {
     botLogin: deps.botLogin,
     currentRunId: runId,
+    currentTrigger: request.triggerKey,
     systemPrompt: deps.systemPrompt,
   });
 
