@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { FakeGitHub, GitHubComment, GitHubIssue, GitHubRepository } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
+import { deliverWebhook } from "../fakes/webhook-sender.js";
+
+/**
+ * Runs the production entry (`lib/main.js`, what `npm start` runs) as a child process
+ * configured only through environment variables, pointed at the loopback fakes:
+ * GHE_HOST/GHE_PROTOCOL for GitHub, OPENAI_BASE_URL for the model.
+ */
+
+export const WEBHOOK_SECRET = "e2e-webhook-secret";
+export const OPENAI_KEY = "sk-e2e-secret-key-0123456789";
+/** Every duration of the App is multiplied by this (NODE_ENV=test only). */
+export const TIME_SCALE = 0.05;
+export const SPACING_MS = 1000 * TIME_SCALE;
+export const EDIT_INTERVAL_MS = 2000 * TIME_SCALE;
+
+const MAIN = fileURLToPath(new URL("../../lib/main.js", import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AppProcess {
+  readonly webhookUrl: string;
+  readonly output: string[];
+  readonly exit: Promise<number | null>;
+  readonly child: ChildProcess;
+  readonly privateKey: string;
+  /** Parsed JSON log lines (LOG_FORMAT=json). */
+  logs(): Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startApp(github: FakeGitHub, openai: FakeOpenAI, env: Record<string, string> = {}): Promise<AppProcess> {
+  const port = await freePort();
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      NODE_ENV: "test",
+      APP_ID: String(github.appId),
+      PRIVATE_KEY: pem,
+      WEBHOOK_SECRET,
+      GHE_HOST: github.host,
+      GHE_PROTOCOL: "http",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "debug",
+      LOG_FORMAT: "json",
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: openai.baseURL,
+      OPENAI_MODEL: "gpt-e2e",
+      DEVBUDDY_TIME_SCALE: String(TIME_SCALE),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  let pending = "";
+  const collect = (chunk: Buffer): void => {
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    output.push(...lines);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const started = Date.now();
+  while (!output.some((line) => line.includes("Listening on") || line.includes("answering mentions of"))) {
+    if (child.exitCode !== null) throw new Error(`App exited during start-up:\n${output.join("\n")}`);
+    if (Date.now() - started > 20_000) throw new Error(`App did not start:\n${output.join("\n")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+  github.deliverEchoesTo({ url: webhookUrl, secret: WEBHOOK_SECRET, installationId: 1 });
+  return {
+    webhookUrl,
+    output,
+    exit,
+    child,
+    privateKey: pem,
+    logs: () =>
+      output.flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exit;
+    },
+  };
+}
+
+export interface Scene {
+  readonly repo: GitHubRepository;
+  readonly issue: GitHubIssue;
+  readonly installationId: number;
+}
+
+let sceneCounter = 0;
+
+/** A fresh repository and issue, with a maintainer and a read-only user, in an installation of its own. */
+export function newScene(
+  github: FakeGitHub,
+  options: { title?: string; body?: string; installationId?: number } = {},
+): Scene {
+  const { title = "Enable response streaming", body = "The AI answer should stream." } = options;
+  sceneCounter++;
+  const owner = "acme";
+  const repoName = `app-${sceneCounter}`;
+  const repo = github.seedRepo({ owner, repo: repoName });
+  const issue = github.seedIssue({ owner, repo: repoName, title, body, user: "alice" });
+  github.setPermission(owner, repoName, "maint", "maintain");
+  github.setPermission(owner, repoName, "alice", "write");
+  github.setPermission(owner, repoName, "stranger", "read");
+  return { repo, issue, installationId: options.installationId ?? 100 + sceneCounter };
+}
+
+export function commentPayload(scene: Scene, comment: GitHubComment, action: "created" | "edited" = "created"): Record<string, unknown> {
+  return {
+    action,
+    issue: scene.issue,
+    comment,
+    repository: scene.repo,
+    sender: comment.user,
+    installation: { id: scene.installationId, node_id: `inst-${scene.installationId}` },
+  };
+}
+
+/** A human comments on the issue (the fake stores it) and GitHub delivers the webhook. */
+export async function mention(
+  app: AppProcess,
+  github: FakeGitHub,
+  scene: Scene,
+  body: string,
+  options: { login?: string; deliveryId?: string } = {},
+): Promise<{ comment: GitHubComment; status: number; elapsedMs: number }> {
+  const comment = github.addComment({
+    owner: scene.repo.owner.login,
+    repo: scene.repo.name,
+    number: scene.issue.number,
+    body,
+    user: options.login ?? "maint",
+  });
+  const response = await deliverWebhook({
+    url: app.webhookUrl,
+    secret: WEBHOOK_SECRET,
+    event: "issue_comment",
+    payload: commentPayload(scene, comment),
+    ...(options.deliveryId ? { deliveryId: options.deliveryId } : {}),
+  });
+  return { comment, status: response.status, elapsedMs: response.elapsedMs };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with the App's output. */
+export async function until<T>(app: AppProcess, what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`timed out waiting for ${what}; App output (last 40 lines):\n${app.output.slice(-40).join("\n")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
