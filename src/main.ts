@@ -1,6 +1,5 @@
 import { ProbotOctokit, run } from "probot";
 import type { Devbuddy } from "./app.js";
-import { loadSettings, type Settings } from "./config/settings.js";
 import { devbuddyApp } from "./index.js";
 
 /**
@@ -22,16 +21,9 @@ const DevbuddyOctokit = ProbotOctokit.defaults((options: Record<string, unknown>
 }));
 
 async function main(): Promise<void> {
-  let settings: Settings;
-  try {
-    settings = loadSettings(process.env);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  }
-
   let devbuddy: Devbuddy | undefined;
-  const server = await run(devbuddyApp({ settings, onReady: (instance) => (devbuddy = instance) }), {
+  // Settings are read inside the app function, after run() has applied .env.
+  const server = await run(devbuddyApp({ onReady: (instance) => (devbuddy = instance) }), {
     Octokit: DevbuddyOctokit,
   });
   process.removeAllListeners("SIGINT");

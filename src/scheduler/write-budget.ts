@@ -75,10 +75,12 @@ export class WriteBudget {
     this.#hourMs = limits.hourMs ?? HOUR_MS;
     const progressPerHour = cap(limits.perHour, "progress", limits.progressShare);
     // Progress edits may burst through a fifth of their hourly allowance (a quiet
-    // installation sees a lively answer), then settle at the hourly rate, so a busy one
-    // never spends its whole hour in the first minutes.
+    // installation sees a lively answer), then settle at a steady rate, so a busy one
+    // never spends its whole hour in the first minutes. Burst plus an hour of refill
+    // stays within the hourly share: under sustained load the hour window itself never
+    // blocks progress edits, which would starve the answers that start late in the hour.
     this.#bucketCapacity = Math.max(1, Math.floor(progressPerHour / 5));
-    this.#refillPerMs = progressPerHour / this.#hourMs;
+    this.#refillPerMs = Math.max(1, progressPerHour - this.#bucketCapacity) / this.#hourMs;
     this.#tokens = this.#bucketCapacity;
     this.#tokensAt = now;
   }

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FakeGitHub, GitHubComment, GitHubIssue, GitHubRepository } from "../fakes/fake-github.js";
 import type { FakeOpenAI } from "../fakes/fake-openai.js";
@@ -48,7 +51,11 @@ export async function startApp(github: FakeGitHub, openai: FakeOpenAI, env: Reco
   const port = await freePort();
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const pem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  // A directory of its own: Probot loads ./.env over the environment, and a developer's
+  // .env in the checkout must not reach the test App.
+  const cwd = mkdtempSync(join(tmpdir(), "devbuddy-e2e-"));
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: {
       PATH: process.env["PATH"] ?? "",
       NODE_ENV: "test",

@@ -140,11 +140,29 @@ describe("WriteScheduler", () => {
     stop = true;
     const burst = starts.filter((s) => s.at < 20_000).length;
     expect(burst).toBe(20);
-    // After the burst: one edit per 36 s (3600 s / 100).
+    // After the burst: the other 80 of the hour's 100, one per 45 s.
     const later = starts.filter((s) => s.at >= 60_000);
     const gaps = later.slice(1).map((s, i) => s.at - (later[i] as { at: number }).at);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(36_000);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45_000);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(46_000);
     expect(starts.filter((s) => s.at < 3_600_000).length).toBeLessThanOrEqual(100);
+  });
+
+  it("serves an answer that starts late in a busy hour within one pacing step", async () => {
+    const { clock, starts, submit } = setup({ perMinute: 80, perHour: 100, progressShare: 1 });
+    let stop = false;
+    const pump = (key: string): void => {
+      if (!stop) void submit(progress(key), key).then(() => pump(key));
+    };
+    pump("early");
+    await clock.advance(55 * 60_000);
+    const lateAt = clock.now();
+    pump("late");
+    await clock.advance(60_000);
+    stop = true;
+    const firstLate = starts.find((s) => s.label === "late");
+    expect(firstLate).toBeDefined();
+    expect((firstLate?.at ?? Infinity) - lateAt).toBeLessThanOrEqual(45_000);
   });
 
   it("never exceeds the minute and hour limits under sustained mixed load", async () => {
