@@ -110,6 +110,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     permission = await api.permission(request.repo, request.sender);
   } catch (error) {
     log.error({ err: error, sender: request.sender }, "could not read the sender's permission; not answering");
+    await react("confused");
     return;
   }
   if (!mayTrigger(permission)) {

@@ -60,6 +60,26 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
+/**
+ * The requests of one answer to the comment of the example payload: 👀, the thread, the
+ * answer comment created then edited (bodies collected), and — when it finishes — 🚀.
+ */
+function expectAnswer(options: { target?: string; finalReaction?: "rocket" | null; bodies?: string[] } = {}): void {
+  const { target = `${REPO}/issues/comments/492700400`, finalReaction = "rocket", bodies = [] } = options;
+  const collect = (body: { body: string }): boolean => bodies.push(body.body) > 0;
+  github
+    .post(`${target}/reactions`, { content: "eyes" })
+    .reply(201, { id: 1, content: "eyes" })
+    .get(`${REPO}/issues/1/comments`)
+    .query({ per_page: 100 })
+    .reply(200, [])
+    .post(`${REPO}/issues/1/comments`, collect)
+    .reply(201, { id: 9001, html_url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-9001" })
+    .patch(`${REPO}/issues/comments/9001`, collect)
+    .reply(200, { id: 9001, html_url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-9001" });
+  if (finalReaction) github.post(`${target}/reactions`, { content: finalReaction }).reply(201, { id: 2, content: finalReaction });
+}
+
 function expectWriterPermission(login = "Codertocat"): void {
   github
     .get(`${REPO}/collaborators/${login}/permission`)
@@ -70,18 +90,7 @@ describe("mention handler", () => {
   it("answers a maintainer's mention: 👀, one comment streamed and finished with the model's text, 🚀", async () => {
     const bodies: string[] = [];
     expectWriterPermission();
-    github
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "eyes" })
-      .reply(201, { id: 1, content: "eyes" })
-      .get(`${REPO}/issues/1/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(201, { id: 9001, html_url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-9001" })
-      .patch(`${REPO}/issues/comments/9001`, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(200, { id: 9001, html_url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-9001" })
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "rocket" })
-      .reply(201, { id: 2, content: "rocket" });
+    expectAnswer({ bodies });
 
     await harness.deliver("issue_comment", issueCommentPayload({ body: "@devbuddy please plan the fix" }));
     const call = await harness.model.call(0);
@@ -101,18 +110,7 @@ describe("mention handler", () => {
 
   it("answers an issue opened with a mention, reacting on the issue", async () => {
     expectWriterPermission();
-    github
-      .post(`${REPO}/issues/1/reactions`, { content: "eyes" })
-      .reply(201, {})
-      .get(`${REPO}/issues/1/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
-      .post(`${REPO}/issues/1/comments`)
-      .reply(201, { id: 7, html_url: "u" })
-      .patch(`${REPO}/issues/comments/7`)
-      .reply(200, { id: 7, html_url: "u" })
-      .post(`${REPO}/issues/1/reactions`, { content: "rocket" })
-      .reply(201, {});
+    expectAnswer({ target: `${REPO}/issues/1` });
     await harness.deliver("issues", issueOpenedPayload({ body: "Hey @DevBuddy, how would we fix this?" }));
     (await harness.model.call(0)).text("Like this.").finish();
   });
@@ -149,18 +147,7 @@ describe("mention handler", () => {
 
   it("handles a redelivered webhook once", async () => {
     expectWriterPermission();
-    github
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "eyes" })
-      .reply(201, {})
-      .get(`${REPO}/issues/1/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
-      .post(`${REPO}/issues/1/comments`)
-      .reply(201, { id: 7, html_url: "u" })
-      .patch(`${REPO}/issues/comments/7`)
-      .reply(200, { id: 7, html_url: "u" })
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "rocket" })
-      .reply(201, {});
+    expectAnswer();
     const payload = issueCommentPayload({ body: "@devbuddy plan" });
     await harness.deliver("issue_comment", payload, "same-id");
     await harness.deliver("issue_comment", payload, "same-id");
@@ -174,18 +161,8 @@ describe("mention handler", () => {
     const bodies: string[] = [];
     expectWriterPermission();
     expectWriterPermission();
-    github
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "eyes" })
-      .reply(201, {})
-      .get(`${REPO}/issues/1/comments`)
-      .query({ per_page: 100 })
-      .reply(200, [])
-      .post(`${REPO}/issues/1/comments`)
-      .reply(201, { id: 7, html_url: "u" })
-      .patch(`${REPO}/issues/comments/7`, (body: { body: string }) => bodies.push(body.body) > 0)
-      .reply(200, { id: 7, html_url: "u" })
-      .post(`${REPO}/issues/comments/555/reactions`, { content: "+1" })
-      .reply(201, {});
+    expectAnswer({ bodies, finalReaction: null });
+    github.post(`${REPO}/issues/comments/555/reactions`, { content: "+1" }).reply(201, {});
     await harness.deliver("issue_comment", issueCommentPayload({ body: "@devbuddy plan" }));
     const call = await harness.model.call(0);
     call.text("Working on it");

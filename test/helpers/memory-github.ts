@@ -10,8 +10,10 @@ import type {
   RepoRef,
   ThreadComment,
 } from "../../src/github/github-adapter.js";
-import type { SlotRequest, WriteScheduler } from "../../src/scheduler/write-scheduler.js";
+import type { WriteBudgetLimits } from "../../src/scheduler/write-budget.js";
+import { WriteScheduler, type SlotRequest } from "../../src/scheduler/write-scheduler.js";
 import type { Clock } from "../../src/util/clock.js";
+import type { Logger } from "../../src/util/logger.js";
 
 export interface WriteRecord {
   readonly at: number;
@@ -123,3 +125,16 @@ export const secondaryLimit = (retryAfterSeconds?: number): GitHubError =>
     status: 403,
     rateLimit: { limit: "secondary", ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
   });
+
+/** The default write budget (as `loadSettings` gives it), on a test clock. */
+export function testScheduler(clock: Clock, log: Logger, limits: Partial<WriteBudgetLimits> = {}): WriteScheduler {
+  return new WriteScheduler({
+    limits: { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75, ...limits },
+    clock,
+    log,
+    retryAfterBaseMs: 1000,
+    secondaryPauseMs: 60_000,
+    maxPauseMs: 900_000,
+    epochSeconds: () => 1_000_000,
+  });
+}

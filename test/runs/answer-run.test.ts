@@ -3,10 +3,9 @@ import { parseComment, renderComment } from "../../src/comments/comment-format.j
 import { runAnswer, type AnswerRequest } from "../../src/runs/answer-run.js";
 import { MemoryJournal } from "../../src/runs/delivery-journal.js";
 import { RunCoordinator } from "../../src/runs/run-coordinator.js";
-import { WriteScheduler } from "../../src/scheduler/write-scheduler.js";
 import { ModelError } from "../../src/streaming/stream-parts.js";
 import { ManualClock } from "../helpers/manual-clock.js";
-import { MemoryGitHub } from "../helpers/memory-github.js";
+import { MemoryGitHub, testScheduler } from "../helpers/memory-github.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { ScriptedModel } from "../helpers/scripted-model.js";
 
@@ -24,14 +23,7 @@ const REQUEST: AnswerRequest = {
 function setup() {
   const clock = new ManualClock();
   const log = recordingLogger();
-  const scheduler = new WriteScheduler({
-    limits: { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75 },
-    clock,
-    log,
-    retryAfterBaseMs: 1000,
-    secondaryPauseMs: 60_000,
-    maxPauseMs: 900_000,
-  });
+  const scheduler = testScheduler(clock, log);
   const github = new MemoryGitHub(clock, scheduler);
   github.permissions.set("maint", "maintain");
   const model = new ScriptedModel();
@@ -96,6 +88,19 @@ describe("runAnswer", () => {
     expect(model.calls).toHaveLength(0);
     expect(github.writes.map((w) => [w.op, w.content])).toEqual([["react", "confused"]]);
     expect(log.lines.some((l) => l.message.includes("without write access") && l.fields["permission"] === "read")).toBe(true);
+  });
+
+  it("reacts 😕 and does not answer when the sender's permission cannot be read", async () => {
+    const { github, model, clock, start, log } = setup();
+    github.permission = async () => {
+      throw new Error("HTTP 403: Resource not accessible by integration");
+    };
+    const finished = start();
+    await clock.advance(5000);
+    await finished();
+    expect(model.calls).toHaveLength(0);
+    expect(github.writes.map((w) => [w.op, w.content])).toEqual([["react", "confused"]]);
+    expect(log.lines.some((l) => l.level === "error" && l.message.includes("could not read the sender's permission"))).toBe(true);
   });
 
   it("does not answer again when the thread already holds its answer to this trigger", async () => {

@@ -1,24 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { GitHubError } from "../../src/github/errors.js";
 import type { WriteBudgetLimits } from "../../src/scheduler/write-budget.js";
-import { WriteScheduler, type SlotRequest } from "../../src/scheduler/write-scheduler.js";
+import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { testScheduler } from "../helpers/memory-github.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
-
-const LIMITS: WriteBudgetLimits = { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75 };
 
 function setup(limits: Partial<WriteBudgetLimits> = {}) {
   const clock = new ManualClock();
   const log = recordingLogger();
-  const scheduler = new WriteScheduler({
-    limits: { ...LIMITS, ...limits },
-    clock,
-    log,
-    retryAfterBaseMs: 1000,
-    secondaryPauseMs: 60_000,
-    maxPauseMs: 900_000,
-    epochSeconds: () => 1_000_000,
-  });
+  const scheduler = testScheduler(clock, log, limits);
   const starts: Array<{ at: number; label: string }> = [];
   const submit = (request: SlotRequest, label: string, behaviour?: () => Promise<void>) =>
     scheduler.schedule(request, async () => {

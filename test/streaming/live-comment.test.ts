@@ -1,22 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { WriteScheduler } from "../../src/scheduler/write-scheduler.js";
 import { LiveComment, type LiveCommentOptions } from "../../src/streaming/live-comment.js";
 import { ManualClock } from "../helpers/manual-clock.js";
-import { MemoryGitHub, secondaryLimit, transient } from "../helpers/memory-github.js";
+import { MemoryGitHub, secondaryLimit, testScheduler, transient } from "../helpers/memory-github.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
 function setup(overrides: Partial<LiveCommentOptions> = {}) {
   const clock = new ManualClock();
   const log = recordingLogger();
-  const scheduler = new WriteScheduler({
-    limits: { perMinute: 60, perHour: 420, spacingMs: 1000, progressShare: 0.75 },
-    clock,
-    log,
-    retryAfterBaseMs: 1000,
-    secondaryPauseMs: 60_000,
-    maxPauseMs: 900_000,
-  });
+  const scheduler = testScheduler(clock, log);
   const github = new MemoryGitHub(clock, scheduler);
   const live = new LiveComment({
     api: github,
