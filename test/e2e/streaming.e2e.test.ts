@@ -253,6 +253,37 @@ describe("devbuddy end to end", () => {
     expect(reactionsOn(comment.id)).toEqual(["eyes"]);
   });
 
+  it("on a locked issue, where GitHub refuses the comment, stops the model and logs what it had", async () => {
+    const scene = newScene(github);
+    openai.enqueue({ kind: "stream", text: ["Never ", "shown"], firstDelayMs: 50 });
+    github.failNext({
+      method: "POST",
+      path: new RegExp(`^/repos/acme/${scene.repo.name}/issues/\\d+/comments$`),
+      status: 403,
+      body: { message: "Unable to create comment because issue is locked.", documentation_url: "https://docs.github.com/articles/locking-conversations/" },
+      times: 10,
+    });
+    const { comment } = await mention(app, github, scene, "@devbuddy go");
+    await finished(comment.id);
+    expect(answers(scene)).toEqual([]);
+    expect(reactionsOn(comment.id)).toEqual(["eyes", "confused"]);
+    const line = await until(app, "the undelivered answer in the log", () =>
+      app.logs().find((l) => l["msg"] === "could not deliver the answer to GitHub; its full text is in this log line" && l["runId"] !== undefined && String(l["reason"]).includes("403")),
+    );
+    expect(typeof line["text"]).toBe("string");
+  });
+
+  it("answers on a pull request's conversation like on an issue", async () => {
+    const scene = newScene(github, { title: "Add streaming", body: "This PR adds streaming." });
+    openai.enqueue({ kind: "stream", text: ["Review plan."] });
+    const comment = github.addComment({ owner: "acme", repo: scene.repo.name, number: 1, body: "@devbuddy what is missing?", user: "maint" });
+    const payload = commentPayload(scene, comment);
+    payload["issue"] = { ...scene.issue, pull_request: { url: `${github.apiBase}/repos/acme/${scene.repo.name}/pulls/1` } };
+    await deliverWebhook({ url: app.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload });
+    await finished(comment.id);
+    expect(parseComment(answers(scene)[0]?.body ?? "")?.text).toBe("Review plan.");
+  });
+
   it("never sends a secret to GitHub or to its log", async () => {
     const everything = [
       ...github.requests.map((r) => JSON.stringify(r.body ?? "")),
