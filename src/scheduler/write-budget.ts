@@ -15,8 +15,8 @@
  * window after it ended: as GitHub sees it, the limits then hold too, not only on our clock.
  */
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface WriteBudgetLimits {
   /** Writes allowed to start within any 60 s. */
@@ -125,10 +125,5 @@ export class WriteBudget {
   end(now: number): void {
     if (this.#starts.length > 0) this.#starts[this.#starts.length - 1] = now;
     this.#lastEnd = now;
-  }
-
-  /** Writes counted within the window ending now. */
-  used(now: number, windowMs: number): number {
-    return this.#starts.filter((t) => t > now - windowMs).length;
   }
 }

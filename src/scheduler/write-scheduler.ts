@@ -49,14 +49,6 @@ interface Pending {
   readonly onAbort: () => void;
 }
 
-export interface SchedulerSnapshot {
-  readonly queued: number;
-  readonly inFlight: boolean;
-  readonly pausedUntil: number;
-  readonly usedLastMinute: number;
-  readonly usedLastHour: number;
-}
-
 export class WriteScheduler {
   readonly #opts: WriteSchedulerOptions;
   readonly #budget: WriteBudget;
@@ -102,19 +94,7 @@ export class WriteScheduler {
     });
   }
 
-  snapshot(): SchedulerSnapshot {
-    const now = this.#opts.clock.now();
-    const { minuteMs = 60_000, hourMs = 3_600_000 } = this.#opts.limits;
-    return {
-      queued: this.#queue.length,
-      inFlight: this.#inFlight,
-      pausedUntil: this.#pausedUntil,
-      usedLastMinute: this.#budget.used(now, minuteMs),
-      usedLastHour: this.#budget.used(now, hourMs),
-    };
-  }
-
-  /** True when nothing is queued or running (the registry may forget idle schedulers). */
+  /** True when nothing is queued or running. */
   get idle(): boolean {
     return this.#queue.length === 0 && !this.#inFlight;
   }

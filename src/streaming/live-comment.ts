@@ -59,7 +59,6 @@ export class LiveComment {
   readonly #opts: LiveCommentOptions;
   readonly #parts: Part[] = [];
   #text = "";
-  #activity: string | undefined;
   #final: FinalOutcome | undefined;
   #progress: AbortController | undefined;
   #lastWriteEndedAt = Number.NEGATIVE_INFINITY;
@@ -68,10 +67,6 @@ export class LiveComment {
 
   constructor(opts: LiveCommentOptions) {
     this.#opts = opts;
-  }
-
-  get text(): string {
-    return this.#text;
   }
 
   get urls(): string[] {
@@ -90,13 +85,6 @@ export class LiveComment {
   update(text: string): void {
     if (this.#final) return;
     this.#text = text;
-    this.#requestProgress();
-  }
-
-  /** What devbuddy is doing while no text streams ("reading src/ai.ts …"). */
-  setActivity(activity: string | undefined): void {
-    if (this.#final) return;
-    this.#activity = activity;
     this.#requestProgress();
   }
 
@@ -187,7 +175,6 @@ export class LiveComment {
         },
         model: this.#opts.model,
         ...(index === last && this.#final?.notice ? { notice: this.#final.notice } : {}),
-        ...(index === last && this.#activity && !this.#final ? { activity: this.#activity } : {}),
         ...(previousUrl ? { previousUrl } : {}),
         ...(nextUrl ? { nextUrl } : {}),
         ...(this.#final ? { parts: chunks.length } : {}),
