@@ -64,11 +64,9 @@ describe("devbuddy end to end", () => {
     const scene = newScene(github);
     const pieces = Array.from({ length: 30 }, (_, i) => `Step ${i + 1}: change part ${i + 1}.\n`);
     openai.enqueue({ kind: "stream", text: pieces, firstDelayMs: 150, delayMs: 25 });
-    const { comment, status, elapsedMs } = await mention(app, github, scene, "@devbuddy plan this please");
-    // The webhook is answered before the model has sent anything.
+    const { comment, status } = await mention(app, github, scene, "@devbuddy plan this please");
+    const respondedAt = performance.now();
     expect(status).toBe(200);
-    expect(elapsedMs).toBeLessThan(1000);
-    expect(openai.requests.at(-1)?.finishedAt).toBeUndefined();
 
     await finished(comment.id);
     const [answer, ...others] = answers(scene);
@@ -94,6 +92,8 @@ describe("devbuddy end to end", () => {
     expect(openai.requests.filter((r) => JSON.stringify(r.body).includes("plan this please"))).toHaveLength(1);
     // The model got the thread and the configured model name, with the key as a bearer token.
     const request = openai.requests.at(-1);
+    // The webhook was answered long before the model finished (the stream takes ~1 s).
+    expect(request?.finishedAt).toBeGreaterThan(respondedAt + 500);
     expect(request?.body.model).toBe("gpt-e2e");
     expect(request?.body.messages.at(-1)).toEqual({ role: "user", content: "Comment by maint:\n\n@devbuddy plan this please" });
     expect(request?.headers["authorization"]).toBe("Bearer sk-e2e-secret-key-0123456789");
