@@ -163,11 +163,17 @@ export class WriteScheduler {
       this.#consecutiveLimits = 0;
       pending.resolve(value);
     } catch (error) {
+      const signal = pending.request.signal;
       if (isGitHubError(error, "rate-limited") && error.rateLimit) {
         this.#pause(error.rateLimit);
-        // Same place in line: the write is sent again, with whatever it reads then, after the pause.
-        this.#queue.unshift(pending);
-        pending.request.signal?.addEventListener("abort", pending.onAbort, { once: true });
+        if (signal?.aborted) {
+          // Cancelled while it was in flight (a progress edit superseded by the final one).
+          pending.reject(signal.reason);
+        } else {
+          // Same place in line: the write is sent again, with whatever it reads then, after the pause.
+          this.#queue.unshift(pending);
+          signal?.addEventListener("abort", pending.onAbort, { once: true });
+        }
       } else {
         pending.reject(error);
       }

@@ -237,6 +237,19 @@ describe("WriteScheduler", () => {
     expect(starts.map((s) => s.label)).toEqual(["bad", "good"]);
   });
 
+  it("does not resend a rate-limited write that was cancelled while in flight", async () => {
+    const { clock, submit, starts, scheduler } = setup();
+    const controller = new AbortController();
+    const cancelled = submit({ ...progress("p"), signal: controller.signal }, "edit", async () => {
+      controller.abort(new Error("superseded by the final write"));
+      throw new GitHubError("limited", { kind: "rate-limited", status: 403, rateLimit: { limit: "secondary", retryAfterSeconds: 5 } });
+    }).catch((error: unknown) => error);
+    await clock.advance(60_000);
+    expect(await cancelled).toMatchObject({ message: "superseded by the final write" });
+    expect(starts.map((s) => s.label)).toEqual(["edit"]);
+    expect(scheduler.idle).toBe(true);
+  });
+
   it("drops a waiting write when its signal aborts", async () => {
     const { clock, submit, starts, scheduler } = setup();
     void submit(essential(), "a");
