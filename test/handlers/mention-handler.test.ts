@@ -31,9 +31,14 @@ interface Harness {
 
 let harness: Harness;
 let github: nock.Scope;
+/** Requests no interceptor expected. A run swallows the error it gets, so count them here. */
+let unexpected: string[] = [];
+const onNoMatch = (request: { method?: string; path?: string }): void => void unexpected.push(`${request.method} ${request.path}`);
 
 beforeEach(async () => {
   nock.cleanAll();
+  unexpected = [];
+  nock.emitter.on("no match", onNoMatch);
   github = nock("https://api.github.com").get("/app").reply(200, { id: 1, slug: "devbuddy", name: "devbuddy" });
   const logs: Array<Record<string, unknown>> = [];
   const log = pino({ level: "debug" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -56,6 +61,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await harness.devbuddy.coordinator.settled();
+  nock.emitter.removeListener("no match", onNoMatch);
+  expect(unexpected).toEqual([]);
   expect(nock.pendingMocks()).toEqual([]);
   nock.cleanAll();
 });
