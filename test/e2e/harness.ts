@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FakeGitHub, GitHubComment, GitHubIssue, GitHubRepository } from "../fakes/fake-github.js";
 import type { FakeOpenAI } from "../fakes/fake-openai.js";
+import { listenOnLoopback } from "../fakes/listen.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
 
 /**
@@ -24,16 +25,12 @@ export const EDIT_INTERVAL_MS = 2000 * TIME_SCALE;
 
 const MAIN = fileURLToPath(new URL("../../lib/main.js", import.meta.url));
 
+/** A port nothing listens on now, for the App to take. */
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  const server = createServer();
+  const port = await listenOnLoopback(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export interface AppProcess {

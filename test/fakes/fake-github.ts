@@ -18,7 +18,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./listen.js";
 import { deliverWebhook } from "./webhook-sender.js";
 
 // ---------------------------------------------------------------------------------------
@@ -1410,14 +1410,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   host = `127.0.0.1:${port}`;
   url = `http://${host}`;
   apiBase = `${url}${pathPrefix}`;

@@ -11,8 +11,9 @@
  * from a FIFO queue, falling back to `defaultScript` when the queue is empty.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { listenOnLoopback } from "./listen.js";
 import {
   FAKE_MODEL,
   encodeSse,
@@ -256,14 +257,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
