@@ -6,6 +6,7 @@
 import OpenAI, { APIError } from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../helpers/manual-clock.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fake-openai.js";
 import {
   chatChunk,
@@ -16,6 +17,7 @@ import {
   splitBytes,
   sseResponse,
   textStreamEvents,
+  toolCallDeltas,
   usageChunk,
 } from "./sse.js";
 
@@ -30,6 +32,28 @@ interface Collected {
   chunks: ChatCompletionChunk[];
   /** What iteration threw, if it threw. */
   error: unknown;
+}
+
+interface AssembledCall {
+  id: string;
+  type: string;
+  name: string;
+  arguments: string;
+}
+
+/** Reassembles tool calls by `index`, the way OpenAI documents it. */
+function assembleToolCalls(chunks: readonly ChatCompletionChunk[]): AssembledCall[] {
+  const calls: AssembledCall[] = [];
+  for (const chunk of chunks) {
+    for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+      const call = (calls[delta.index] ??= { id: "", type: "", name: "", arguments: "" });
+      call.id ||= delta.id ?? "";
+      call.type ||= delta.type ?? "";
+      call.name += delta.function?.name ?? "";
+      call.arguments += delta.function?.arguments ?? "";
+    }
+  }
+  return calls;
 }
 
 /** Drains a stream the way a comment writer would, keeping everything observable. */
@@ -319,6 +343,112 @@ describe("fake OpenAI server with the real SDK", () => {
     expect(got.usage?.total_tokens).toBe(8);
   });
 
+  it("streams scripted tool calls in OpenAI's wire format: after the text, name and arguments in pieces, parallel calls interleaved", async () => {
+    fake.enqueue({
+      kind: "stream",
+      text: ["Reading ", "two files."],
+      toolCalls: [
+        { id: "call_a", name: ["read_", "file"], arguments: ['{"path":"docs/ré', 'sumé.md"', "}"] },
+        { id: "call_b", name: "search_code", arguments: ['{"query":', '"日本"}'] },
+      ],
+      toolCallOrder: "interleaved",
+      // Three-byte writes cut é and 日本 in half on the wire.
+      byteChunkSize: 3,
+      usage: { prompt_tokens: 20, completion_tokens: 11 },
+    });
+
+    const got = await collect(await streamCompletion());
+
+    expect(got.error).toBeUndefined();
+    expect(got.text).toBe("Reading two files.");
+    expect(got.finishReasons).toEqual(["tool_calls"]);
+    expect(got.usage?.total_tokens).toBe(31);
+    expect(assembleToolCalls(got.chunks)).toEqual([
+      { id: "call_a", type: "function", name: "read_file", arguments: '{"path":"docs/résumé.md"}' },
+      { id: "call_b", type: "function", name: "search_code", arguments: '{"query":"日本"}' },
+    ]);
+    // Interleaved: the pieces of the two calls alternate, text strictly before them.
+    const order = got.chunks.flatMap((c): Array<string | number> => {
+      const delta = c.choices[0]?.delta;
+      if (delta?.content) return ["text"];
+      return (delta?.tool_calls ?? []).map((t) => t.index);
+    });
+    expect(order).toEqual(["text", "text", 0, 1, 0, 1, 0, 1, 0, 0]);
+  });
+
+  it("counts tool-call pieces as content chunks for the fault options", async () => {
+    fake.enqueue({
+      kind: "stream",
+      text: ["Looking."],
+      toolCalls: [{ id: "call_a", name: "read_file", arguments: ['{"path":', '"a.py"}'] }],
+      // text, first tool-call chunk, first argument piece — then a clean end, no finish.
+      endAfter: 3,
+    });
+    const got = await collect(await streamCompletion());
+    expect(got.text).toBe("Looking.");
+    expect(got.finishReasons).toEqual([]);
+    expect(assembleToolCalls(got.chunks)).toEqual([{ id: "call_a", type: "function", name: "read_file", arguments: '{"path":' }]);
+  });
+
+  it("records what the model was given: tools, tool_choice, temperature and the tool history", async () => {
+    const tools = [{ type: "function" as const, function: { name: "read_file", description: "Read a file.", parameters: { type: "object" } } }];
+    const messages = [
+      ...MESSAGES,
+      { role: "assistant" as const, content: null, tool_calls: [{ id: "call_1", type: "function" as const, function: { name: "read_file", arguments: "{}" } }] },
+      { role: "tool" as const, tool_call_id: "call_1", content: "file text" },
+    ];
+    await collect(await client.chat.completions.create({ model: MODEL, messages, tools, tool_choice: "none", temperature: 0.2, stream: true }));
+    const [req] = await fake.waitForRequests(1);
+    expect(req?.body).toEqual({ model: MODEL, messages, tools, tool_choice: "none", temperature: 0.2, stream: true });
+  });
+
+  it("rejects the tool histories OpenAI rejects, with OpenAI's messages, before consuming a script", async () => {
+    fake.enqueue({ kind: "stream", text: ["scripted"] });
+    const call = (id: string) => ({ id, type: "function" as const, function: { name: "read_file", arguments: "{}" } });
+    const tools = [{ type: "function" as const, function: { name: "read_file", parameters: { type: "object" } } }];
+    const refusal = (request: Omit<OpenAI.ChatCompletionCreateParamsStreaming, "model" | "stream">) =>
+      client.chat.completions.create({ model: MODEL, stream: true, ...request }).then(
+        () => undefined,
+        (e: unknown) => e as APIError,
+      );
+
+    const orphan = await refusal({ messages: [...MESSAGES, { role: "tool", tool_call_id: "call_1", content: "x" }], tools });
+    expect(orphan?.status).toBe(400);
+    expect(orphan?.message).toContain("messages with role 'tool' must be a response to a preceeding message with 'tool_calls'");
+    expect(orphan?.param).toBe("messages.[1].role");
+
+    const unanswered = await refusal({
+      messages: [
+        ...MESSAGES,
+        { role: "assistant", content: null, tool_calls: [call("call_1"), call("call_2")] },
+        { role: "tool", tool_call_id: "call_1", content: "x" },
+        { role: "user", content: "and?" },
+      ],
+      tools,
+    });
+    expect(unanswered?.status).toBe(400);
+    expect(unanswered?.message).toContain("The following tool_call_ids did not have response messages: call_2");
+    expect(unanswered?.param).toBe("messages.[1].role");
+
+    const choiceWithoutTools = await refusal({ messages: MESSAGES, tool_choice: "auto" });
+    expect(choiceWithoutTools?.status).toBe(400);
+    expect(choiceWithoutTools?.param).toBe("tool_choice");
+
+    expect(fake.queued).toBe(1);
+    const valid = await client.chat.completions.create({
+      model: MODEL,
+      stream: true,
+      tools,
+      messages: [
+        ...MESSAGES,
+        { role: "assistant", content: null, tool_calls: [call("call_1"), call("call_2")] },
+        { role: "tool", tool_call_id: "call_2", content: "y" },
+        { role: "tool", tool_call_id: "call_1", content: "x" },
+      ],
+    });
+    expect((await collect(valid)).text).toBe("scripted");
+  });
+
   it("an in-band error event makes the SDK throw an APIError mid-stream", async () => {
     fake.enqueue({
       kind: "stream",
@@ -365,6 +495,32 @@ describe("sse helpers", () => {
     const bare = textStreamEvents(["a"], { finishReason: null, done: false, role: false });
     expect(bare).toHaveLength(1);
     expect(bare[0]).not.toHaveProperty("usage");
+  });
+
+  it("toolCallDeltas follows OpenAI's shape: id, type and name first, then pieces carrying only the index", () => {
+    expect(toolCallDeltas([{ id: "call_x", name: ["read", "_file"], arguments: ['{"a"', ":1}"] }])).toEqual([
+      { tool_calls: [{ index: 0, id: "call_x", type: "function", function: { name: "read", arguments: "" } }] },
+      { tool_calls: [{ index: 0, function: { name: "_file" } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"a"' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ":1}" } }] },
+    ]);
+    const twoCalls = [
+      { id: null, name: "a", arguments: ["1", "2"] },
+      { name: "b", arguments: "3" },
+    ];
+    const indexes = (deltas: object[]) => deltas.map((d) => (d as { tool_calls: Array<{ index: number }> }).tool_calls[0]?.index);
+    expect(indexes(toolCallDeltas(twoCalls))).toEqual([0, 0, 0, 1, 1]);
+    const interleaved = toolCallDeltas(twoCalls, "interleaved");
+    expect(indexes(interleaved)).toEqual([0, 1, 0, 1, 0]);
+    expect(interleaved[0]).toEqual({ tool_calls: [{ index: 0, type: "function", function: { name: "a", arguments: "" } }] });
+    expect(interleaved[1]).toMatchObject({ tool_calls: [{ index: 1, id: expect.stringMatching(/^call_fake\d+$/) }] });
+  });
+
+  it("textStreamEvents with tool calls opens with content null and finishes with tool_calls", () => {
+    const events = textStreamEvents([], { toolCalls: [{ id: "c", name: "f", arguments: "{}" }] });
+    expect(events[0]).toMatchObject({ choices: [{ delta: { role: "assistant", content: null } }] });
+    expect(events.at(-2)).toMatchObject({ choices: [{ delta: {}, finish_reason: "tool_calls" }] });
+    expect(events).toHaveLength(5);
   });
 
   it("encodeSse frames each event as a data line plus a blank line", () => {
@@ -447,6 +603,22 @@ describe("sseResponse + fakeFetch with the real SDK", () => {
     const pending = reader.read();
     abort.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+  });
+
+  it("sseResponse paces delaysMs with an injected sleep, e.g. a manual clock", async () => {
+    const clock = new ManualClock();
+    const res = sseResponse([new Uint8Array([1]), new Uint8Array([2])], { delaysMs: [0, 1_000], sleep: (ms, signal) => clock.sleep(ms, signal) });
+    const reader = res.body!.getReader();
+    expect((await reader.read()).value).toEqual(new Uint8Array([1]));
+    let second: Uint8Array | undefined;
+    const pending = reader.read().then((r) => (second = r.value));
+    await clock.advance(999);
+    expect(second).toBeUndefined();
+    await clock.advance(1);
+    await pending;
+    expect(second).toEqual(new Uint8Array([2]));
+    await reader.cancel();
+    expect(clock.sleepers).toBe(0);
   });
 
   it("rejects with an abort if the caller aborts before the responder answers", async () => {

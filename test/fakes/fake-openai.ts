@@ -9,6 +9,8 @@
  *
  * Each request to `POST /v1/chat/completions` consumes the next scripted response
  * from a FIFO queue, falling back to `defaultScript` when the queue is empty.
+ * Like OpenAI, it first rejects (400, without consuming a script) a tool-call history
+ * OpenAI would reject, so a client that mis-threads tool results fails here too.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -21,27 +23,39 @@ import {
   nextCompletionId,
   openAIErrorBody,
   splitBytes,
-  textStreamEvents,
+  streamEventGroups,
   usageChunk,
   usageWire,
   type SseEvent,
+  type ToolCallOrder,
+  type ToolCallScript,
   type UsageInput,
 } from "./sse.js";
 
-/** A streamed (`stream: true`) answer. Fault options count *content* chunks (or raw events). */
+/**
+ * A streamed (`stream: true`) answer. Fault options count *content* chunks — one per text
+ * piece, then one per tool-call name/arguments piece — or raw events.
+ */
 export interface StreamScript {
   kind: "stream";
-  /** Content deltas, one chunk each. Optional when `events` is given. */
+  /** Content deltas, one chunk each. Optional when `events` or `toolCalls` is given. */
   text?: string[];
-  /** Raw events sent instead of the role/content/finish chunks (e.g. tool-call deltas); `finishReason` is then ignored. */
+  /**
+   * Tool calls streamed after the text in OpenAI's wire format (`delta.tool_calls[i]` with
+   * `index`); give `name`/`arguments` as arrays to split them across chunks.
+   */
+  toolCalls?: ToolCallScript[];
+  /** Default `"sequential"` (OpenAI's layout); `"interleaved"` alternates the chunks of parallel calls. */
+  toolCallOrder?: ToolCallOrder;
+  /** Raw events sent instead of the role/content/finish chunks; `finishReason` is then ignored. */
   events?: SseEvent[];
-  /** Delay before each chunk; an array gives per-chunk delays (index `text.length` is the finish/usage/[DONE] tail). */
+  /** Delay before each chunk; an array gives per-chunk delays (index = number of content chunks is the finish/usage/[DONE] tail). */
   delayMs?: number | number[];
   /** Delay before the first content chunk (overrides `delayMs` for it), after headers were sent. */
   firstDelayMs?: number;
   /** Delay before the status line and headers; `Infinity` never responds. */
   headersDelayMs?: number;
-  /** Default `"stop"`; `null` sends no finish_reason chunk at all. */
+  /** Default `"tool_calls"` when `toolCalls` is non-empty, else `"stop"`; `null` sends no finish_reason chunk at all. */
   finishReason?: string | null;
   /** Token counts for the usage chunk. That chunk is sent only if the request set `stream_options.include_usage`; when omitted, rough counts are made up. */
   usage?: UsageInput;
@@ -91,8 +105,9 @@ export interface RecordedRequest {
   /** Lower-cased header names; repeated headers are joined with ", ". */
   headers: Record<string, string>;
   /**
-   * Parsed JSON body (model, messages, stream, stream_options, tools…). Typed `any` on
-   * purpose: tests poke at arbitrary request fields and assertions do the checking.
+   * Parsed JSON body exactly as the model received it (model, temperature, messages with
+   * their `tool_calls` / `tool_call_id`, tools, tool_choice, stream, stream_options…). Typed
+   * `any` on purpose: tests poke at arbitrary request fields and assertions do the checking.
    */
   body: any;
   /** The script that answered, or undefined when the fake rejected the request itself (401, 404, bad JSON). */
@@ -231,6 +246,13 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       });
       return;
     }
+    const invalid = toolHistoryError(record.body as ChatRequestBody);
+    if (invalid) {
+      sendJson(res, 400, { error: { message: invalid.message, type: "invalid_request_error", param: invalid.param, code: null } }, {
+        "x-request-id": requestId,
+      });
+      return;
+    }
 
     const script = queue.shift() ?? defaultScript;
     record.script = script;
@@ -316,7 +338,55 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 interface ChatRequestBody {
   model?: unknown;
   messages?: unknown;
+  tools?: unknown;
+  tool_choice?: unknown;
   stream_options?: { include_usage?: unknown } | null;
+}
+
+/**
+ * The tool-call rules OpenAI enforces on a request, with its messages (typo included):
+ * every `tool` message answers a `tool_calls` entry of the assistant message just before
+ * the run of tool messages it belongs to; every such entry gets its answer before the
+ * next non-tool message; `tool_choice` needs `tools`.
+ */
+function toolHistoryError(body: ChatRequestBody): { message: string; param: string } | undefined {
+  const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+  if (body.tool_choice !== undefined && body.tool_choice !== null && !hasTools) {
+    return {
+      message: "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+      param: "tool_choice",
+    };
+  }
+  const messages: unknown[] = Array.isArray(body.messages) ? body.messages : [];
+  // Ids of the latest assistant tool_calls still waiting for an answer, and where they were asked.
+  let open: { at: number; ids: Set<string> } | undefined;
+  const unanswered = (): { message: string; param: string } | undefined =>
+    open && open.ids.size > 0
+      ? {
+          message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open.ids].join(", ")}`,
+          param: `messages.[${open.at}].role`,
+        }
+      : undefined;
+  for (const [i, raw] of messages.entries()) {
+    const message = (raw ?? {}) as { role?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
+    if (message.role === "tool") {
+      if (!open || typeof message.tool_call_id !== "string" || !open.ids.delete(message.tool_call_id)) {
+        return {
+          message: "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `messages.[${i}].role`,
+        };
+      }
+      continue;
+    }
+    const error = unanswered();
+    if (error) return error;
+    open = undefined;
+    if (message.role === "assistant" && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
+      const ids = message.tool_calls.map((call) => (call as { id?: unknown } | null)?.id);
+      open = { at: i, ids: new Set(ids.filter((id): id is string => typeof id === "string")) };
+    }
+  }
+  return unanswered();
 }
 
 interface ExchangeContext {
@@ -390,21 +460,18 @@ function planStream(script: StreamScript, body: ChatRequestBody): { preamble: st
   }
 
   const text = script.text ?? [];
-  const events = textStreamEvents(text, {
+  const toolCalls = script.toolCalls ?? [];
+  const { head, content, tail } = streamEventGroups(text, {
     id,
     model,
-    finishReason: script.finishReason === undefined ? "stop" : script.finishReason,
+    ...(script.finishReason === undefined ? {} : { finishReason: script.finishReason }),
     done: script.done ?? true,
     role: true,
-    ...(wantsUsage ? { usage: script.usage ?? estimateUsage(body, text.length) } : {}),
+    toolCalls,
+    ...(script.toolCallOrder === undefined ? {} : { toolCallOrder: script.toolCallOrder }),
+    ...(wantsUsage ? { usage: script.usage ?? estimateUsage(body, text.length + toolCalls.length) } : {}),
   });
-  // textStreamEvents yields [role, ...content, ...tail]; slice it back into those parts.
-  const encoded = events.map(encodeSseEvent);
-  return {
-    preamble: encoded[0] ?? "",
-    units: encoded.slice(1, 1 + text.length),
-    tail: encoded.slice(1 + text.length).join(""),
-  };
+  return { preamble: encodeSse(head), units: content.map(encodeSseEvent), tail: encodeSse(tail) };
 }
 
 async function serveJson(script: JsonScript, ctx: ExchangeContext): Promise<void> {

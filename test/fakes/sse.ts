@@ -135,49 +135,129 @@ export function encodeSseEvent(event: SseEvent): string {
   return `data: ${event === "[DONE]" ? "[DONE]" : JSON.stringify(event)}\n\n`;
 }
 
+/** One tool call as a script states it; `toolCallDeltas` turns it into OpenAI's deltas. */
+export interface ToolCallScript {
+  /** Default: a generated `call_fake…` id. `null` sends no id at all, as some compatible servers do. */
+  id?: string | null;
+  /** The function name; an array sends it in pieces, one chunk each (the first piece travels with the id). */
+  name: string | readonly string[];
+  /** The raw arguments text; an array sends it in pieces, one chunk each, so JSON can be cut anywhere. */
+  arguments: string | readonly string[];
+}
+
+/**
+ * How parallel tool calls are laid out: `"sequential"` is what OpenAI does (every chunk of
+ * call 0, then call 1); `"interleaved"` alternates their chunks, which `index` must untangle.
+ */
+export type ToolCallOrder = "sequential" | "interleaved";
+
+let toolCallCounter = 0;
+function nextToolCallId(): string {
+  toolCallCounter += 1;
+  return `call_fake${String(toolCallCounter).padStart(6, "0")}`;
+}
+
+/**
+ * The `delta` objects (`{ tool_calls: [one entry] }`, one chunk each) for `calls`, in
+ * OpenAI's wire shape: the first entry of call `i` is
+ * `{ index: i, id, type: "function", function: { name, arguments: "" } }`, later ones
+ * carry only `index` and a `name` or `arguments` piece.
+ */
+export function toolCallDeltas(calls: readonly ToolCallScript[], order: ToolCallOrder = "sequential"): object[] {
+  const perCall = calls.map((call, index) => {
+    const names = typeof call.name === "string" ? [call.name] : [...call.name];
+    const args = (typeof call.arguments === "string" ? [call.arguments] : [...call.arguments]).filter((a) => a !== "");
+    const id = call.id === undefined ? nextToolCallId() : call.id;
+    const first = {
+      index,
+      ...(id === null ? {} : { id }),
+      type: "function",
+      function: { name: names[0] ?? "", arguments: "" },
+    };
+    return [
+      first,
+      ...names.slice(1).map((name) => ({ index, function: { name } })),
+      ...args.map((piece) => ({ index, function: { arguments: piece } })),
+    ].map((entry) => ({ tool_calls: [entry] }));
+  });
+  if (order === "sequential") return perCall.flat();
+  const out: object[] = [];
+  const rounds = Math.max(0, ...perCall.map((chunks) => chunks.length));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const chunks of perCall) {
+      const chunk = chunks[round];
+      if (chunk) out.push(chunk);
+    }
+  }
+  return out;
+}
+
 export interface TextStreamOptions {
-  /** Default `"stop"`; `null` means no chunk ever carries a finish_reason. */
+  /** Default `"tool_calls"` when `toolCalls` is non-empty, else `"stop"`; `null` means no chunk ever carries a finish_reason. */
   finishReason?: string | null;
   /** When set, a usage chunk follows the finish chunk and every other chunk carries `usage: null`. */
   usage?: UsageInput;
   /** Append `data: [DONE]`; default true. */
   done?: boolean;
-  /** Open with OpenAI's `{ role: "assistant", content: "" }` delta; default true. */
+  /** Open with OpenAI's `{ role: "assistant", content: "" }` delta (`content: null` for a tools-only answer); default true. */
   role?: boolean;
   id?: string;
   model?: string;
+  /** Tool calls streamed after the text, one chunk per name/arguments piece (see `toolCallDeltas`). */
+  toolCalls?: readonly ToolCallScript[];
+  toolCallOrder?: ToolCallOrder;
+}
+
+/** A stream's events grouped so faults and delays can be placed between content chunks. */
+export interface StreamEventGroups {
+  /** The role chunk, if any. */
+  head: SseEvent[];
+  /** One chunk per text piece, then one per tool-call piece. */
+  content: SseEvent[];
+  /** Finish chunk, usage chunk and `[DONE]`, each if enabled. */
+  tail: SseEvent[];
 }
 
 /**
- * The full event sequence OpenAI produces for a plain text answer:
- * role chunk, one chunk per content delta, a finish chunk with an empty delta,
- * the optional usage chunk, then `[DONE]`. All chunks share one completion id.
+ * The full event sequence OpenAI produces for an answer: role chunk, one chunk per
+ * content delta, tool-call chunks, a finish chunk with an empty delta, the optional
+ * usage chunk, then `[DONE]`. All chunks share one completion id.
  */
-export function textStreamEvents(text: readonly string[], opts: TextStreamOptions = {}): SseEvent[] {
+export function streamEventGroups(text: readonly string[], opts: TextStreamOptions = {}): StreamEventGroups {
   const id = opts.id ?? nextCompletionId();
   const model = opts.model ?? FAKE_MODEL;
-  const finishReason = opts.finishReason === undefined ? "stop" : opts.finishReason;
+  const toolCalls = opts.toolCalls ?? [];
+  const finishReason = opts.finishReason === undefined ? (toolCalls.length > 0 ? "tool_calls" : "stop") : opts.finishReason;
   // With include_usage OpenAI adds `usage: null` to every chunk before the last one.
   const withUsageField = (chunk: ChatChunkWire): ChatChunkWire =>
     opts.usage === undefined ? chunk : { ...chunk, usage: null };
 
-  const events: SseEvent[] = [];
+  const head: SseEvent[] = [];
   if (opts.role ?? true) {
-    events.push(withUsageField(chatChunk({ role: "assistant", content: "" }, { id, model })));
+    const content = text.length === 0 && toolCalls.length > 0 ? null : "";
+    head.push(withUsageField(chatChunk({ role: "assistant", content }, { id, model })));
   }
-  for (const piece of text) {
-    events.push(withUsageField(chatChunk({ content: piece }, { id, model })));
-  }
+  const content: SseEvent[] = [
+    ...text.map((piece) => withUsageField(chatChunk({ content: piece }, { id, model }))),
+    ...toolCallDeltas(toolCalls, opts.toolCallOrder).map((delta) => withUsageField(chatChunk(delta, { id, model }))),
+  ];
+  const tail: SseEvent[] = [];
   if (finishReason !== null) {
-    events.push(withUsageField(chatChunk({}, { id, model, finishReason })));
+    tail.push(withUsageField(chatChunk({}, { id, model, finishReason })));
   }
   if (opts.usage !== undefined) {
-    events.push(usageChunk(opts.usage, { id, model }));
+    tail.push(usageChunk(opts.usage, { id, model }));
   }
   if (opts.done ?? true) {
-    events.push("[DONE]");
+    tail.push("[DONE]");
   }
-  return events;
+  return { head, content, tail };
+}
+
+/** `streamEventGroups` as one flat sequence. */
+export function textStreamEvents(text: readonly string[], opts: TextStreamOptions = {}): SseEvent[] {
+  const { head, content, tail } = streamEventGroups(text, opts);
+  return [...head, ...content, ...tail];
 }
 
 /**
@@ -221,6 +301,11 @@ function range(from: number, toExclusive: number, step: number): number[] {
 export interface SseResponseOptions {
   /** `delaysMs[i]` is waited before part `i` is delivered (missing entries: no delay). */
   delaysMs?: readonly number[];
+  /**
+   * How `delaysMs` are waited out; default real timers. Pass a `ManualClock`'s `sleep` to
+   * pace the body in the same test time as the code's watchdogs. Must reject when `signal` aborts.
+   */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   status?: number;
   /** Merged over the default `content-type: text/event-stream` header. */
   headers?: Record<string, string>;
@@ -246,6 +331,7 @@ export function sseResponse(parts: readonly Uint8Array[], opts: SseResponseOptio
   let settled = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
+  const released = new AbortController();
 
   const stop = (): void => {
     settled = true;
@@ -254,12 +340,15 @@ export function sseResponse(parts: readonly Uint8Array[], opts: SseResponseOptio
     // Release a pending pull (a delay or a stall) so nothing keeps the event loop alive.
     wake?.();
     wake = undefined;
+    released.abort();
   };
   const wait = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
+    opts.sleep
+      ? opts.sleep(ms, released.signal).catch(() => undefined)
+      : new Promise((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, ms);
+        });
   const onAbort = (): void => {
     if (settled) return;
     stop();
