@@ -14,9 +14,13 @@ import { devbuddyApp } from "./index.js";
 
 // Writes are paced by devbuddy's own per-installation scheduler; Probot's throttling
 // plugin would queue them a second time behind its own Bottleneck and retry rate-limited
-// writes unseen. Reads keep plugin-retry.
+// writes unseen. Reads keep plugin-retry, except on 409 Conflict ("Git Repository is
+// empty.", a branch that moved): resending cannot help, and plugin-retry's default would
+// spend 14 s on it.
+const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 451];
 const DevbuddyOctokit = ProbotOctokit.defaults((options: Record<string, unknown>) => ({
   ...options,
+  retry: { ...(options["retry"] as object | undefined), doNotRetry: DO_NOT_RETRY },
   throttle: { ...(options["throttle"] as object | undefined), enabled: false },
 }));
 

@@ -43,6 +43,11 @@ export function isGitHubError(error: unknown, kind?: GitHubErrorKind): error is 
   return error instanceof GitHubError && (kind === undefined || error.kind === kind);
 }
 
+/** GitHub answers reads of a repository without commits with 409 "Git Repository is empty." */
+export function isEmptyRepository(error: unknown): boolean {
+  return isGitHubError(error, "permanent") && error.status === 409 && /\bempty\b/i.test(error.message);
+}
+
 interface RequestErrorLike {
   status: number;
   message: string;

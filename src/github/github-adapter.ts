@@ -1,6 +1,10 @@
 import type { ProbotOctokit } from "probot";
+import { z } from "zod";
+import { readTarGz, type ArchiveOptions, type ArchiveResult } from "../repository/archive.js";
 import type { SlotRequest, WriteScheduler } from "../scheduler/write-scheduler.js";
-import { toGitHubError } from "./errors.js";
+import { GitHubError, isGitHubError, toGitHubError } from "./errors.js";
+
+export type { ArchiveOptions, ArchiveResult } from "../repository/archive.js";
 
 /**
  * The GitHub adapter: every Octokit call of the App lives here. Callers get plain data
@@ -38,6 +42,30 @@ export type ReactionTarget =
 
 export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
+export interface RepoInfo {
+  readonly defaultBranch: string;
+  readonly htmlUrl: string;
+}
+
+export interface TreeEntry {
+  readonly path: string;
+  /** "commit" is a submodule. */
+  readonly type: "blob" | "tree" | "commit";
+  /** Git's file mode: "100644", "100755", "120000" (symlink), "040000", "160000". */
+  readonly mode: string;
+  readonly sha: string;
+  /** Blobs only. */
+  readonly size?: number;
+}
+
+export interface RepoTree {
+  /** The root tree's sha (not the commit's). */
+  readonly sha: string;
+  readonly entries: readonly TreeEntry[];
+  /** GitHub cut the listing short (over 100,000 entries or 7 MB): some paths are missing. */
+  readonly truncated: boolean;
+}
+
 /** The writes the App makes; only available inside a scheduler slot. */
 export interface GitHubWrites {
   createComment(issue: IssueRef, body: string): Promise<PostedComment>;
@@ -49,6 +77,17 @@ export interface GitHubWrites {
 export interface InstallationApi {
   permission(repo: RepoRef, login: string): Promise<RepoPermission>;
   listComments(issue: IssueRef, max: number): Promise<ThreadComment[]>;
+  repository(repo: RepoRef): Promise<RepoInfo>;
+  /** The commit a branch name, tag or (abbreviated) sha points to. */
+  commitSha(repo: RepoRef, ref: string): Promise<string>;
+  /** The whole tree of a commit, recursively. */
+  tree(repo: RepoRef, commitSha: string): Promise<RepoTree>;
+  /** A blob's bytes; a `GitHubError` ("permanent") when it is larger than `maxBytes`. */
+  blob(repo: RepoRef, blobSha: string, maxBytes: number): Promise<Buffer>;
+  /** The files of a commit that `options.accept`s, streamed from one tarball download. */
+  archive(repo: RepoRef, commitSha: string, options: ArchiveOptions): Promise<ArchiveResult>;
+  /** Whether `login` is an active member of the team (a pending invitation is not). */
+  teamMember(org: string, teamSlug: string, login: string): Promise<boolean>;
   write<T>(slot: SlotRequest, fn: (writes: GitHubWrites) => Promise<T>): Promise<T>;
 }
 
@@ -63,6 +102,43 @@ async function call<T>(what: string, request: () => Promise<T>): Promise<T> {
     throw toGitHubError(error, what);
   }
 }
+
+/**
+ * With `parseSuccessResponseBody: false` @octokit/request hands back fetch's `response.body`
+ * (a web ReadableStream, async-iterable in Node) as `data` instead of reading it.
+ * https://github.com/octokit/request.js#request
+ */
+function bodyStream(data: unknown, what: string): AsyncIterable<Uint8Array> {
+  if (typeof data === "object" && data !== null && Symbol.asyncIterator in data) return data as AsyncIterable<Uint8Array>;
+  throw new GitHubError(`${what} failed: the response had no body`, { kind: "transient" });
+}
+
+/** Reads a response body, or answers undefined as soon as it grows past `maxBytes` (and stops reading). */
+async function readAtMost(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.byteLength;
+    if (length > maxBytes) return undefined; // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Base64 text for `bytes` bytes with GitHub's line breaks (escaped as `\n` in JSON), plus the other fields. */
+function blobResponseLimit(bytes: number): number {
+  const base64 = 4 * Math.ceil(bytes / 3);
+  return base64 + 2 * Math.ceil(base64 / 60) + 16 * 1024;
+}
+
+/** https://docs.github.com/rest/git/blobs#get-a-blob */
+const blobSchema = z.object({
+  content: z.string(),
+  encoding: z.enum(["base64", "utf-8"]),
+  size: z.number().int().nonnegative().nullable(),
+});
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 function writesFor(octokit: ProbotOctokit): GitHubWrites {
   return {
@@ -155,6 +231,142 @@ export class InstallationGitHub implements InstallationApi {
       ),
     );
     return comments;
+  }
+
+  /** https://docs.github.com/rest/repos/repos#get-a-repository */
+  async repository(repo: RepoRef): Promise<RepoInfo> {
+    const { data } = await call(`Reading ${repo.owner}/${repo.repo}`, () => this.#octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo }));
+    return { defaultBranch: data.default_branch, htmlUrl: data.html_url };
+  }
+
+  /**
+   * The `application/vnd.github.sha` media type answers with just the 40-hex sha instead
+   * of the commit with its diff, which can be large.
+   * https://docs.github.com/rest/commits/commits#get-a-commit
+   */
+  async commitSha(repo: RepoRef, ref: string): Promise<string> {
+    const what = `Resolving ${ref} in ${repo.owner}/${repo.repo}`;
+    const { data } = await call(what, () =>
+      this.#octokit.rest.repos.getCommit({ owner: repo.owner, repo: repo.repo, ref, mediaType: { format: "sha" } }),
+    );
+    // Octokit decodes the body by its content type: text, bytes, or (unexpectedly) JSON.
+    const raw: unknown = data;
+    const text =
+      typeof raw === "string"
+        ? raw
+        : raw instanceof ArrayBuffer
+          ? Buffer.from(raw).toString("utf8")
+          : typeof raw === "object" && raw !== null && "sha" in raw
+            ? String(raw.sha)
+            : "";
+    const sha = text.trim();
+    if (!SHA.test(sha)) throw new GitHubError(`${what} failed: the answer was not a commit sha`, { kind: "permanent" });
+    return sha;
+  }
+
+  /** https://docs.github.com/rest/git/trees#get-a-tree */
+  async tree(repo: RepoRef, commitSha: string): Promise<RepoTree> {
+    const { data } = await call(`Reading the tree of ${repo.owner}/${repo.repo}@${commitSha}`, () =>
+      this.#octokit.rest.git.getTree({ owner: repo.owner, repo: repo.repo, tree_sha: commitSha, recursive: "1" }),
+    );
+    const entries: TreeEntry[] = [];
+    for (const entry of data.tree) {
+      if (entry.type !== "blob" && entry.type !== "tree" && entry.type !== "commit") continue;
+      entries.push({
+        path: entry.path,
+        type: entry.type,
+        mode: entry.mode,
+        sha: entry.sha,
+        ...(entry.size === undefined ? {} : { size: entry.size }),
+      });
+    }
+    return { sha: data.sha, entries, truncated: data.truncated };
+  }
+
+  /**
+   * The JSON answer carries the blob base64-encoded; reading stops once the body is longer
+   * than a blob of `maxBytes` can be, so an oversized blob is never downloaded whole.
+   * https://docs.github.com/rest/git/blobs#get-a-blob
+   */
+  async blob(repo: RepoRef, blobSha: string, maxBytes: number): Promise<Buffer> {
+    const what = `Reading blob ${blobSha} of ${repo.owner}/${repo.repo}`;
+    const tooLarge = (size?: number): GitHubError =>
+      new GitHubError(`${what}: the blob is ${size === undefined ? "larger than" : `${size} bytes, over`} the limit of ${maxBytes} bytes`, {
+        kind: "permanent",
+      });
+    const controller = new AbortController();
+    try {
+      const response = await call(what, () =>
+        this.#octokit.rest.git.getBlob({
+          owner: repo.owner,
+          repo: repo.repo,
+          file_sha: blobSha,
+          request: { parseSuccessResponseBody: false, signal: controller.signal },
+        }),
+      );
+      const body = await call(what, () => readAtMost(bodyStream(response.data, what), blobResponseLimit(maxBytes)));
+      if (!body) throw tooLarge();
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString("utf8"));
+      } catch (error) {
+        throw new GitHubError(`${what} failed: the answer was not JSON`, { kind: "transient", cause: error });
+      }
+      const parsed = blobSchema.safeParse(json);
+      if (!parsed.success) throw new GitHubError(`${what} failed: unexpected answer (${parsed.error.issues[0]?.message ?? "invalid"})`, { kind: "permanent" });
+      const { content, encoding, size } = parsed.data;
+      if (size !== null && size > maxBytes) throw tooLarge(size);
+      const bytes = Buffer.from(content, encoding === "base64" ? "base64" : "utf8");
+      if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength);
+      return bytes;
+    } finally {
+      controller.abort(); // closes the connection if the body was left unread
+    }
+  }
+
+  /**
+   * GitHub answers `tarball/{ref}` with a 302 to codeload; fetch follows it and the body
+   * is streamed through gunzip and tar without ever being held whole.
+   * https://docs.github.com/rest/repos/contents#download-a-repository-archive-tar
+   */
+  async archive(repo: RepoRef, commitSha: string, options: ArchiveOptions): Promise<ArchiveResult> {
+    const what = `Downloading the archive of ${repo.owner}/${repo.repo}@${commitSha}`;
+    const controller = new AbortController();
+    const { signal } = options;
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      signal?.throwIfAborted();
+      const response = await call(what, () =>
+        this.#octokit.rest.repos.downloadTarballArchive({
+          owner: repo.owner,
+          repo: repo.repo,
+          ref: commitSha,
+          request: { parseSuccessResponseBody: false, signal: controller.signal },
+        }),
+      );
+      return await call(what, () => readTarGz(bodyStream(response.data, what), options));
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      controller.abort(); // stops the download when a limit ended reading early
+    }
+  }
+
+  /** https://docs.github.com/rest/teams/members#get-team-membership-for-a-user */
+  async teamMember(org: string, teamSlug: string, login: string): Promise<boolean> {
+    try {
+      const { data } = await call(`Reading ${login}'s membership of ${org}/${teamSlug}`, () =>
+        this.#octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: teamSlug, username: login }),
+      );
+      return data.state === "active";
+    } catch (error) {
+      // GitHub answers 404 both for a non-member and for a team the App cannot see.
+      if (isGitHubError(error, "not-found")) return false;
+      throw error;
+    }
   }
 
   write<T>(slot: SlotRequest, fn: (writes: GitHubWrites) => Promise<T>): Promise<T> {

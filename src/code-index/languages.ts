@@ -1,0 +1,79 @@
+import { createRequire } from "node:module";
+import { Language, Parser } from "web-tree-sitter";
+
+/**
+ * Which tree-sitter grammar reads a file, and the grammars themselves. Grammars are WASM
+ * files shipped inside their npm packages; each is loaded at most once per process, on first
+ * use, and shared by every parse (parsing is synchronous, so one parser per language is
+ * never used by two parses at once).
+ */
+
+export type SourceLanguage = "python" | "typescript" | "tsx" | "javascript" | "go";
+
+const BY_EXTENSION: ReadonlyMap<string, SourceLanguage> = new Map([
+  [".py", "python"],
+  [".ts", "typescript"], // also .d.ts
+  [".mts", "typescript"],
+  [".cts", "typescript"],
+  [".tsx", "tsx"],
+  [".js", "javascript"],
+  [".mjs", "javascript"],
+  [".cjs", "javascript"],
+  // tree-sitter-javascript parses JSX itself; the TSX grammar would reject some plain JS.
+  [".jsx", "javascript"],
+  [".go", "go"],
+]);
+
+/** The language of a repository path, by its extension; undefined when no grammar reads it. */
+export function languageOf(path: string): SourceLanguage | undefined {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  // A dot file such as ".ts" has no extension, it is all name.
+  if (dot <= 0) return undefined;
+  return BY_EXTENSION.get(name.slice(dot).toLowerCase());
+}
+
+const WASM_FILES: Readonly<Record<SourceLanguage, string>> = {
+  python: "tree-sitter-python/tree-sitter-python.wasm",
+  typescript: "tree-sitter-typescript/tree-sitter-typescript.wasm",
+  tsx: "tree-sitter-typescript/tree-sitter-tsx.wasm",
+  javascript: "tree-sitter-javascript/tree-sitter-javascript.wasm",
+  go: "tree-sitter-go/tree-sitter-go.wasm",
+};
+
+const require = createRequire(import.meta.url);
+let runtime: Promise<void> | undefined;
+const parsers = new Map<SourceLanguage, Promise<Parser>>();
+
+function startRuntime(): Promise<void> {
+  runtime ??= Parser.init().catch((cause: unknown) => {
+    runtime = undefined;
+    throw new Error("Could not start the web-tree-sitter runtime (web-tree-sitter.wasm)", { cause });
+  });
+  return runtime;
+}
+
+async function createParser(language: SourceLanguage): Promise<Parser> {
+  await startRuntime();
+  let grammar: Language;
+  try {
+    grammar = await Language.load(require.resolve(WASM_FILES[language]));
+  } catch (cause) {
+    throw new Error(`Could not load the tree-sitter grammar for ${language} (${WASM_FILES[language]}); is its npm package installed?`, { cause });
+  }
+  const parser = new Parser();
+  parser.setLanguage(grammar);
+  return parser;
+}
+
+/** The process-wide parser for a language, created on first use. */
+export function parserFor(language: SourceLanguage): Promise<Parser> {
+  let parser = parsers.get(language);
+  if (parser === undefined) {
+    parser = createParser(language);
+    // A failed load is forgotten: the next use tries again instead of getting the old rejection.
+    parser.catch(() => parsers.delete(language));
+    parsers.set(language, parser);
+  }
+  return parser;
+}

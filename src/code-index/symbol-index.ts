@@ -1,0 +1,1287 @@
+import type { Node } from "web-tree-sitter";
+import { languageOf, parserFor, type SourceLanguage } from "./languages.js";
+
+/**
+ * The planner's symbol index: the definitions and call sites of a repository's source files,
+ * read with tree-sitter, and "who calls this?" answered from the call sites actually found.
+ *
+ * Name matching alone is what made the predecessor bot claim that methods called the AI
+ * client when they did not, so a call only counts as *confirmed* when the receiver's class is
+ * known: inferred per file from constructor calls, annotations, struct fields and `self`/`this`
+ * (the rules are listed at each language's `typeOf`). A method call whose receiver type is
+ * unknown is at most *possible*, and only when the receiver's name looks like the class.
+ * Classes and functions called by name are resolved through the file itself and its imports.
+ * No cross-file type flow: a field assigned in another file stays unknown.
+ */
+
+export type { SourceLanguage } from "./languages.js";
+export { languageOf } from "./languages.js";
+
+export type DefinitionKind = "class" | "interface" | "function" | "method" | "type" | "enum";
+
+export interface Definition {
+  readonly name: string;
+  /** "AI.call" for members (Go: the receiver type, "Indexer.Walk"); nested definitions carry their parents' names; top level: the name. */
+  readonly qualifiedName: string;
+  readonly kind: DefinitionKind;
+  readonly path: string;
+  /** 1-based, inclusive; decorators and comments are not included. */
+  readonly startLine: number;
+  /** 1-based, inclusive. */
+  readonly endLine: number;
+  /** The definition's first line, trimmed, at most 200 characters. */
+  readonly signature: string;
+}
+
+export interface CallSite {
+  readonly path: string;
+  /** 1-based: the line of the called name (for a call chained over several lines, its own line). */
+  readonly line: number;
+  /** The called name: "call" for self.ai.call(...); "AI" for AI(...), new AI(), Go's AI{...} and JSX's <AI />. */
+  readonly callee: string;
+  /** Source text before the last dot: "self.ai", "this.api", "ix". */
+  readonly receiver?: string;
+  /** The receiver's class or struct name, when it could be inferred. */
+  readonly receiverType?: string;
+  /** qualifiedName of the innermost enclosing function or method. */
+  readonly enclosing?: string;
+  /** The whole source line, trimmed, at most 200 characters. */
+  readonly text: string;
+}
+
+export interface FileSymbols {
+  readonly path: string;
+  readonly language: SourceLanguage;
+  readonly definitions: readonly Definition[];
+  readonly calls: readonly CallSite[];
+}
+
+export interface Callers {
+  readonly confirmed: readonly CallSite[];
+  readonly possible: readonly CallSite[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const MAX_TEXT = 200;
+
+function clip(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 1)}…`;
+}
+
+function startsUpper(name: string): boolean {
+  return /^[A-Z]/.test(name);
+}
+
+function lastOf(text: string, separator: string): string {
+  return text.slice(text.lastIndexOf(separator) + 1);
+}
+
+/** Nodes under `root` in source order, except `root` itself and whatever `skip` accepts (with its subtree). */
+function* descendants(root: Node, skip: (node: Node) => boolean): Generator<Node> {
+  const stack: Node[] = [];
+  pushChildren(stack, root);
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (skip(node)) continue;
+    yield node;
+    pushChildren(stack, node);
+  }
+}
+
+/** Pushes a node's named children so that they pop in source order. */
+function pushChildren(stack: Node[], node: Node): void {
+  // web-tree-sitter caches `namedChildren` on the node: never reverse or otherwise mutate it.
+  // A loop, not push(...children): a minified file can give one node 100,000 children.
+  const children = node.namedChildren;
+  for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Node);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What one file tells about types
+
+/**
+ * Names and the class types assigned to them, in a chain of scopes. A name keeps a type only
+ * while every typed assignment agrees: `x = AI()` then `x = Notifier()` leaves `x` untyped.
+ * Assignments whose type is unknown (`x = make()`) declare the name but do not erase a type.
+ */
+class TypeTable {
+  readonly #types = new Map<string, Set<string>>();
+  readonly #parent: TypeTable | undefined;
+
+  constructor(parent?: TypeTable) {
+    this.#parent = parent;
+  }
+
+  /** Declares a name in this scope, shadowing outer ones, with its type when one is known. */
+  declare(name: string, type: string | undefined): void {
+    let types = this.#types.get(name);
+    if (types === undefined) {
+      types = new Set();
+      this.#types.set(name, types);
+    }
+    if (type !== undefined) types.add(type);
+  }
+
+  /** Assigns to the nearest scope that declares the name (or declares it here). */
+  assign(name: string, type: string | undefined): void {
+    (this.#scopeOf(name) ?? this).declare(name, type);
+  }
+
+  has(name: string): boolean {
+    return this.#scopeOf(name) !== undefined;
+  }
+
+  /** The single type of a name; undefined when unknown, ambiguous or undeclared. */
+  typeOf(name: string): string | undefined {
+    const types = this.#scopeOf(name)?.typesHere(name);
+    return types?.size === 1 ? types.values().next().value : undefined;
+  }
+
+  private typesHere(name: string): ReadonlySet<string> | undefined {
+    return this.#types.get(name);
+  }
+
+  #scopeOf(name: string): TypeTable | undefined {
+    for (let table: TypeTable | undefined = this; table !== undefined; table = table.#parent) {
+      if (table.#types.has(name)) return table;
+    }
+    return undefined;
+  }
+}
+
+/** What an import binds a local name to. `name` undefined: the whole module (namespace, Go package). */
+interface ImportBinding {
+  readonly module: string;
+  readonly name?: string;
+}
+
+interface ClassFacts {
+  readonly fields: TypeTable;
+  /** Base classes; for Go, embedded structs (their methods are promoted). */
+  readonly bases: string[];
+}
+
+interface FileFacts {
+  readonly imports: Map<string, ImportBinding>;
+  readonly classes: Map<string, ClassFacts>;
+  /** Module-level variables: the outermost scope. */
+  readonly module: TypeTable;
+}
+
+function classFacts(facts: FileFacts, name: string): ClassFacts {
+  let found = facts.classes.get(name);
+  if (found === undefined) {
+    found = { fields: new TypeTable(), bases: [] };
+    facts.classes.set(name, found);
+  }
+  return found;
+}
+
+interface TypeContext {
+  readonly facts: FileFacts;
+  readonly scope: TypeTable;
+  /** The class whose body this is: the type of `this`, and where `super` looks. */
+  readonly ownClass?: string | undefined;
+}
+
+/** A class named in code, under its original name when imported under an alias. */
+function className(name: string, facts: FileFacts): string {
+  const binding = facts.imports.get(name);
+  return binding?.name !== undefined && binding.name !== "default" ? binding.name : name;
+}
+
+function fieldType(type: string | undefined, field: string, facts: FileFacts): string | undefined {
+  return type === undefined ? undefined : facts.classes.get(type)?.fields.typeOf(field);
+}
+
+function superType(ctx: TypeContext): string | undefined {
+  return ctx.ownClass === undefined ? undefined : ctx.facts.classes.get(ctx.ownClass)?.bases[0];
+}
+
+/**
+ * An identifier's type: a typed variable, or, with `staticAccess`, a capitalized name that is
+ * no variable (a class used directly, as in `AI.create()`).
+ */
+function nameType(name: string, ctx: TypeContext, staticAccess: boolean): string | undefined {
+  if (ctx.scope.has(name)) return ctx.scope.typeOf(name);
+  const binding = ctx.facts.imports.get(name);
+  if (binding !== undefined && binding.name === undefined) return undefined; // a module
+  return staticAccess && startsUpper(name) ? className(name, ctx.facts) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One grammar's rules
+
+type LanguageFamily = "python" | "ecmascript" | "go";
+
+const FAMILIES: Readonly<Record<SourceLanguage, LanguageFamily>> = {
+  python: "python",
+  typescript: "ecmascript",
+  tsx: "ecmascript",
+  javascript: "ecmascript",
+  go: "go",
+};
+
+interface DefinitionMatch {
+  readonly name: string;
+  readonly kind: DefinitionKind;
+  /** The node whose lines the definition spans. */
+  readonly node: Node;
+  /** The first line (0-based) when the node starts earlier, at its decorators. */
+  readonly startRow?: number;
+  /** A function-like node: its body gets a scope with its parameters and locals. */
+  readonly fn?: Node;
+  /** Qualifies the name instead of the enclosing definition (Go: the receiver type). */
+  readonly owner?: string;
+}
+
+interface CallMatch {
+  readonly callee: string;
+  /** The node of the called name; its line is the call's line. */
+  readonly nameNode: Node;
+  readonly receiver?: Node;
+}
+
+interface Grammar {
+  /** Imports, classes (fields, bases) and module-level variables. */
+  collectFacts(root: Node): FileFacts;
+  definition(node: Node, inClass: boolean): DefinitionMatch | undefined;
+  /** The types inside a function: the outer ones plus its parameters and locals. */
+  functionContext(fn: Node, outer: TypeContext, isMethod: boolean): TypeContext;
+  call(node: Node): CallMatch | undefined;
+  typeOf(node: Node, ctx: TypeContext): string | undefined;
+}
+
+function named(node: Node, kind: DefinitionKind, fn?: Node): DefinitionMatch | undefined {
+  const name = node.childForFieldName("name")?.text;
+  if (name === undefined || name === "") return undefined;
+  return fn === undefined ? { name, kind, node } : { name, kind, node, fn };
+}
+
+function emptyFacts(): FileFacts {
+  return { imports: new Map(), classes: new Map(), module: new TypeTable() };
+}
+
+/** Nodes that belong to a function body itself, not to a nested definition (which gets its own scope). */
+function bodyNodes(grammar: Grammar, fn: Node): Generator<Node> {
+  const body = fn.childForFieldName("body") ?? fn;
+  return descendants(body, (node) => grammar.definition(node, false) !== undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Python
+
+/** Type annotations: `Cls`, `mod.Cls`, `"Cls"`, `Optional[Cls]`, `Cls | None`. */
+function pythonAnnotation(node: Node | null | undefined, facts: FileFacts): string | undefined {
+  if (node === null || node === undefined) return undefined;
+  switch (node.type) {
+    case "type":
+    case "parenthesized_expression":
+      return pythonAnnotation(node.firstNamedChild, facts);
+    case "identifier":
+      // Any and object say nothing about the class, they must not rule one out.
+      return node.text === "Any" || node.text === "object" ? undefined : className(node.text, facts);
+    case "attribute":
+      return node.childForFieldName("attribute")?.text;
+    case "string": {
+      const content = node.namedChildren.find((child) => child.type === "string_content")?.text ?? "";
+      return /^[A-Za-z_][\w.]*$/.test(content) ? className(lastOf(content, "."), facts) : undefined;
+    }
+    case "generic_type": {
+      const [generic, parameter] = node.namedChildren;
+      return generic?.text === "Optional" ? pythonAnnotation(parameter?.firstNamedChild, facts) : undefined;
+    }
+    case "subscript":
+      return node.childForFieldName("value")?.text === "Optional"
+        ? pythonAnnotation(node.childForFieldName("subscript"), facts)
+        : undefined;
+    case "binary_operator": {
+      const sides = [node.childForFieldName("left"), node.childForFieldName("right")].filter(
+        (side) => side !== null && side.type !== "none",
+      );
+      return sides.length === 1 ? pythonAnnotation(sides[0], facts) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function isStaticMethod(fn: Node): boolean {
+  const decorated = fn.parent;
+  return (
+    decorated?.type === "decorated_definition" &&
+    decorated.namedChildren.some((child) => child.type === "decorator" && child.firstNamedChild?.text === "staticmethod")
+  );
+}
+
+function pythonParameterName(parameter: Node): string | undefined {
+  if (parameter.type === "identifier") return parameter.text;
+  const name = parameter.childForFieldName("name") ?? parameter.namedChildren.find((child) => child.type === "identifier");
+  return name?.text;
+}
+
+/** The name of a method's first parameter (self, cls); undefined for static methods. */
+function pythonSelfName(fn: Node): string | undefined {
+  if (isStaticMethod(fn)) return undefined;
+  const first = fn.childForFieldName("parameters")?.firstNamedChild;
+  return first === null || first === undefined ? undefined : pythonParameterName(first);
+}
+
+/** `x = Cls(...)`, `x: Cls = ...`, `x = other_typed_name`; tuple targets only declare their names. */
+function pythonAssignment(assignment: Node, ctx: TypeContext, table: TypeTable): void {
+  const left = assignment.childForFieldName("left");
+  if (left === null) return;
+  if (left.type === "identifier") {
+    const annotation = assignment.childForFieldName("type");
+    const right = assignment.childForFieldName("right");
+    const type =
+      annotation !== null ? pythonAnnotation(annotation, ctx.facts) : right !== null ? python.typeOf(right, ctx) : undefined;
+    table.declare(left.text, type);
+  } else if (left.type === "pattern_list" || left.type === "tuple_pattern") {
+    for (const name of left.namedChildren) if (name.type === "identifier") table.declare(name.text, undefined);
+  }
+}
+
+function pythonImports(root: Node, imports: Map<string, ImportBinding>): void {
+  for (const statement of root.descendantsOfType(["import_statement", "import_from_statement"])) {
+    const from = statement.childForFieldName("module_name")?.text;
+    for (const imported of statement.childrenForFieldName("name")) {
+      const alias = imported.type === "aliased_import" ? imported.childForFieldName("alias")?.text : undefined;
+      const dotted = imported.type === "aliased_import" ? imported.childForFieldName("name")?.text : imported.text;
+      if (dotted === undefined) continue;
+      // `import a.b` binds the dotted name, used as written: `a.b.f()`.
+      if (from === undefined) imports.set(alias ?? dotted, { module: dotted });
+      else imports.set(alias ?? dotted, { module: from, name: dotted });
+    }
+  }
+}
+
+function pythonClasses(root: Node, facts: FileFacts): void {
+  for (const cls of root.descendantsOfType("class_definition")) {
+    const name = cls.childForFieldName("name")?.text;
+    const body = cls.childForFieldName("body");
+    if (name === undefined || body === null) continue;
+    const { fields, bases } = classFacts(facts, name);
+    for (const base of cls.childForFieldName("superclasses")?.namedChildren ?? []) {
+      if (base.type === "identifier") bases.push(className(base.text, facts));
+      else if (base.type === "attribute") bases.push(base.childForFieldName("attribute")?.text ?? base.text);
+    }
+    const classContext: TypeContext = { facts, scope: facts.module, ownClass: name };
+    for (const statement of body.namedChildren) {
+      // Class attributes and dataclass fields: `client = AI()`, `client: AI`.
+      const assignment = statement.type === "expression_statement" ? statement.firstNamedChild : null;
+      if (assignment?.type === "assignment") pythonAssignment(assignment, classContext, fields);
+      const fn = statement.type === "decorated_definition" ? statement.childForFieldName("definition") : statement;
+      if (fn?.type === "function_definition") pythonSelfAssignments(fn, classContext, fields);
+    }
+  }
+}
+
+/** `self.x = Cls(...)`, `self.x: Cls = ...`, `self.x = param` (param: Cls) in one method. */
+function pythonSelfAssignments(fn: Node, classContext: TypeContext, fields: TypeTable): void {
+  const self = pythonSelfName(fn);
+  if (self === undefined) return;
+  const ctx = python.functionContext(fn, classContext, true);
+  for (const node of bodyNodes(python, fn)) {
+    if (node.type !== "assignment") continue;
+    const left = node.childForFieldName("left");
+    const attribute = left?.childForFieldName("attribute");
+    if (left?.type !== "attribute" || left.childForFieldName("object")?.text !== self || attribute == null) continue;
+    const annotation = node.childForFieldName("type");
+    const right = node.childForFieldName("right");
+    fields.declare(
+      attribute.text,
+      annotation !== null ? pythonAnnotation(annotation, ctx.facts) : right !== null ? python.typeOf(right, ctx) : undefined,
+    );
+  }
+}
+
+const python: Grammar = {
+  collectFacts(root) {
+    const facts = emptyFacts();
+    pythonImports(root, facts.imports);
+    const moduleContext: TypeContext = { facts, scope: facts.module };
+    for (const node of descendants(root, (n) => python.definition(n, false) !== undefined)) {
+      if (node.type === "assignment") pythonAssignment(node, moduleContext, facts.module);
+    }
+    pythonClasses(root, facts);
+    return facts;
+  },
+
+  definition(node, inClass) {
+    if (node.type === "class_definition") return named(node, "class");
+    if (node.type === "function_definition") return named(node, inClass ? "method" : "function", node);
+    return undefined;
+  },
+
+  functionContext(fn, outer, isMethod) {
+    const ctx: TypeContext = { ...outer, scope: new TypeTable(outer.scope) };
+    const self = isMethod ? pythonSelfName(fn) : undefined;
+    for (const parameter of fn.childForFieldName("parameters")?.namedChildren ?? []) {
+      const name = pythonParameterName(parameter);
+      if (name === undefined) continue;
+      const type = name === self ? outer.ownClass : pythonAnnotation(parameter.childForFieldName("type"), ctx.facts);
+      ctx.scope.declare(name, type);
+    }
+    for (const node of bodyNodes(python, fn)) if (node.type === "assignment") pythonAssignment(node, ctx, ctx.scope);
+    return ctx;
+  },
+
+  call(node) {
+    if (node.type !== "call") return undefined;
+    const fn = node.childForFieldName("function");
+    if (fn?.type === "identifier") return { callee: fn.text, nameNode: fn };
+    const attribute = fn?.type === "attribute" ? fn.childForFieldName("attribute") : null;
+    const receiver = fn?.childForFieldName("object");
+    if (attribute == null || receiver == null) return undefined;
+    return { callee: attribute.text, nameNode: attribute, receiver };
+  },
+
+  /**
+   * `self`/`cls`: the method's class; a name: its parameter annotation or assigned constructor
+   * (innermost function first, then the module); `self.x`: the class's attribute `x`; `Cls(...)`
+   * (capitalized names only) and capitalized bare names: Cls; `super()`: the first base class.
+   */
+  typeOf(node, ctx) {
+    switch (node.type) {
+      case "identifier":
+        return nameType(node.text, ctx, true);
+      case "attribute": {
+        const object = node.childForFieldName("object");
+        const attribute = node.childForFieldName("attribute")?.text;
+        return object === null || attribute === undefined ? undefined : fieldType(python.typeOf(object, ctx), attribute, ctx.facts);
+      }
+      case "call": {
+        const fn = node.childForFieldName("function");
+        if (fn?.type === "identifier" && fn.text === "super") return superType(ctx);
+        const name = fn?.type === "attribute" ? fn.childForFieldName("attribute")?.text : fn?.type === "identifier" ? fn.text : undefined;
+        return name !== undefined && startsUpper(name) ? className(name, ctx.facts) : undefined;
+      }
+      case "parenthesized_expression": {
+        const inner = node.firstNamedChild;
+        return inner === null ? undefined : python.typeOf(inner, ctx);
+      }
+      default:
+        return undefined;
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// TypeScript, TSX and JavaScript (one rule set: the TypeScript grammars extend the JavaScript one)
+
+const FUNCTION_VALUES = new Set(["arrow_function", "function_expression", "function", "generator_function"]);
+const CLASS_NODES = ["class_declaration", "abstract_class_declaration", "class"];
+
+/** Type annotations: `Cls`, `ns.Cls`, `Cls<T>`, `Cls | undefined | null`. */
+function tsAnnotation(node: Node | null | undefined, facts: FileFacts): string | undefined {
+  if (node === null || node === undefined) return undefined;
+  switch (node.type) {
+    case "type_annotation":
+    case "parenthesized_type":
+      return tsAnnotation(node.firstNamedChild, facts);
+    case "type_identifier":
+      return className(node.text, facts);
+    case "nested_type_identifier":
+      return node.childForFieldName("name")?.text;
+    case "generic_type":
+      return tsAnnotation(node.childForFieldName("name"), facts);
+    case "union_type": {
+      const members = unionMembers(node).filter((member) => !/^(undefined|null)$/.test(member.text));
+      return members.length === 1 ? tsAnnotation(members[0], facts) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unionMembers(node: Node): Node[] {
+  return node.type === "union_type" ? node.namedChildren.flatMap(unionMembers) : [node];
+}
+
+function stringContent(node: Node | null | undefined): string | undefined {
+  if (node === null || node === undefined || node.type !== "string") return undefined;
+  return node.namedChildren.find((child) => child.type === "string_fragment")?.text ?? "";
+}
+
+function ecmascriptImports(root: Node, imports: Map<string, ImportBinding>): void {
+  for (const statement of root.descendantsOfType("import_statement")) {
+    const module = stringContent(statement.childForFieldName("source"));
+    const clause = statement.namedChildren.find((child) => child.type === "import_clause");
+    if (module === undefined || clause === undefined) continue;
+    for (const part of clause.namedChildren) {
+      if (part.type === "identifier") imports.set(part.text, { module, name: "default" });
+      else if (part.type === "namespace_import") {
+        const alias = part.firstNamedChild?.text;
+        if (alias !== undefined) imports.set(alias, { module });
+      } else if (part.type === "named_imports") {
+        for (const specifier of part.namedChildren) {
+          const name = specifier.childForFieldName("name")?.text;
+          const alias = specifier.childForFieldName("alias")?.text;
+          if (name !== undefined) imports.set(alias ?? name, { module, name });
+        }
+      }
+    }
+  }
+  // CommonJS: `const x = require("m")`, `const { a, b: c } = require("m")`.
+  for (const declarator of root.descendantsOfType("variable_declarator")) {
+    const value = declarator.childForFieldName("value");
+    if (value?.type !== "call_expression" || value.childForFieldName("function")?.text !== "require") continue;
+    const module = stringContent(value.childForFieldName("arguments")?.firstNamedChild);
+    const target = declarator.childForFieldName("name");
+    if (module === undefined || target === null) continue;
+    if (target.type === "identifier") imports.set(target.text, { module });
+    for (const property of target.type === "object_pattern" ? target.namedChildren : []) {
+      if (property.type === "shorthand_property_identifier_pattern") imports.set(property.text, { module, name: property.text });
+      const key = property.type === "pair_pattern" ? property.childForFieldName("key")?.text : undefined;
+      const local = property.type === "pair_pattern" ? property.childForFieldName("value")?.text : undefined;
+      if (key !== undefined && local !== undefined) imports.set(local, { module, name: key });
+    }
+  }
+}
+
+/** A class node's name: its own, or the variable it is assigned to (`const A = class {}`). */
+function ecmascriptClassName(cls: Node): string | undefined {
+  const own = cls.childForFieldName("name")?.text;
+  if (own !== undefined) return own;
+  return cls.parent?.type === "variable_declarator" ? cls.parent.childForFieldName("name")?.text : undefined;
+}
+
+/** The base class first (where `super` goes), then implemented interfaces. */
+function ecmascriptBases(cls: Node, facts: FileFacts): string[] {
+  const heritage = cls.namedChildren.find((child) => child.type === "class_heritage");
+  if (heritage === undefined) return [];
+  const bases: string[] = [];
+  const extendsClause = heritage.namedChildren.find((child) => child.type === "extends_clause");
+  // TypeScript wraps the base in an extends_clause; JavaScript puts the expression directly.
+  const base = extendsClause === undefined ? heritage.firstNamedChild : extendsClause.childForFieldName("value");
+  if (base?.type === "identifier") bases.push(className(base.text, facts));
+  const member = base?.type === "member_expression" ? base.childForFieldName("property")?.text : undefined;
+  if (member !== undefined) bases.push(member);
+  const implementsClause = heritage.namedChildren.find((child) => child.type === "implements_clause");
+  for (const type of implementsClause?.namedChildren ?? []) {
+    const name = tsAnnotation(type, facts);
+    if (name !== undefined) bases.push(name);
+  }
+  return bases;
+}
+
+function memberName(member: Node): string | undefined {
+  return (member.childForFieldName("name") ?? member.childForFieldName("property"))?.text;
+}
+
+/** `constructor(private readonly x: Cls)` declares a field. */
+function isParameterProperty(parameter: Node): boolean {
+  return parameter.children.some((child) =>
+    ["accessibility_modifier", "override_modifier", "readonly"].includes(child.type),
+  );
+}
+
+function ecmascriptClasses(root: Node, facts: FileFacts): void {
+  for (const cls of root.descendantsOfType(CLASS_NODES)) {
+    const name = ecmascriptClassName(cls);
+    const body = cls.childForFieldName("body");
+    if (name === undefined || body === null) continue;
+    const { fields, bases } = classFacts(facts, name);
+    bases.push(...ecmascriptBases(cls, facts));
+    const classContext: TypeContext = { facts, scope: facts.module, ownClass: name };
+    for (const member of body.namedChildren) {
+      const field = memberName(member);
+      if (field === undefined) continue;
+      if (member.type === "public_field_definition" || member.type === "field_definition") {
+        // `x: Cls`, `x = new Cls()`.
+        const annotation = member.childForFieldName("type");
+        const value = member.childForFieldName("value");
+        const type = annotation !== null ? tsAnnotation(annotation, facts) : value !== null ? ecmascript.typeOf(value, classContext) : undefined;
+        fields.declare(field, type);
+      } else if (member.type === "method_definition") {
+        const ctx = ecmascript.functionContext(member, classContext, true);
+        if (field === "constructor") {
+          for (const parameter of member.childForFieldName("parameters")?.namedChildren ?? []) {
+            const parameterName = parameter.childForFieldName("pattern");
+            if (isParameterProperty(parameter) && parameterName?.type === "identifier") {
+              fields.declare(parameterName.text, tsAnnotation(parameter.childForFieldName("type"), facts));
+            }
+          }
+        }
+        // `this.x = new Cls()`, `this.x = param` (param: Cls).
+        for (const node of bodyNodes(ecmascript, member)) {
+          if (node.type !== "assignment_expression") continue;
+          const left = node.childForFieldName("left");
+          const right = node.childForFieldName("right");
+          const property = left?.childForFieldName("property")?.text;
+          if (left?.type !== "member_expression" || left.childForFieldName("object")?.type !== "this") continue;
+          if (property !== undefined && right !== null) fields.declare(property, ecmascript.typeOf(right, ctx));
+        }
+      }
+    }
+  }
+}
+
+/** `const x = new Cls()`, `const x: Cls = ...`, `x = new Cls()` (to the declared `x`). */
+function ecmascriptLocal(node: Node, ctx: TypeContext): void {
+  if (node.type === "variable_declarator") {
+    const name = node.childForFieldName("name");
+    if (name?.type !== "identifier") return;
+    const annotation = node.childForFieldName("type");
+    const value = node.childForFieldName("value");
+    const type = annotation !== null ? tsAnnotation(annotation, ctx.facts) : value !== null ? ecmascript.typeOf(value, ctx) : undefined;
+    ctx.scope.declare(name.text, type);
+  } else if (node.type === "assignment_expression") {
+    const left = node.childForFieldName("left");
+    const right = node.childForFieldName("right");
+    if (left?.type === "identifier" && right !== null) ctx.scope.assign(left.text, ecmascript.typeOf(right, ctx));
+  }
+}
+
+const ecmascript: Grammar = {
+  collectFacts(root) {
+    const facts = emptyFacts();
+    ecmascriptImports(root, facts.imports);
+    const moduleContext: TypeContext = { facts, scope: facts.module };
+    for (const node of descendants(root, (n) => ecmascript.definition(n, false) !== undefined)) ecmascriptLocal(node, moduleContext);
+    ecmascriptClasses(root, facts);
+    return facts;
+  },
+
+  definition(node, inClass) {
+    switch (node.type) {
+      case "class_declaration":
+      case "abstract_class_declaration":
+      case "class": {
+        const name = ecmascriptClassName(node);
+        if (name === undefined) return undefined;
+        // Decorators belong to the class node; its first line is the one after them.
+        const start = node.children.find((child) => child.type !== "decorator" && child.type !== "comment");
+        return { name, kind: "class", node, startRow: (start ?? node).startPosition.row };
+      }
+      case "interface_declaration":
+        return named(node, "interface");
+      case "type_alias_declaration":
+        return named(node, "type");
+      case "enum_declaration":
+        return named(node, "enum");
+      case "function_declaration":
+      case "generator_function_declaration":
+        return named(node, "function", node);
+      case "variable_declarator": {
+        // `const f = () => ...` is how much TS/JS defines its functions.
+        const value = node.childForFieldName("value");
+        const name = node.childForFieldName("name");
+        if (value === null || !FUNCTION_VALUES.has(value.type) || name?.type !== "identifier") return undefined;
+        return { name: name.text, kind: "function", node, fn: value };
+      }
+      case "method_definition": {
+        const name = memberName(node);
+        return inClass && name !== undefined ? { name, kind: "method", node, fn: node } : undefined;
+      }
+      case "public_field_definition":
+      case "field_definition": {
+        // `handle = () => ...` in a class body is a method in all but name.
+        const name = memberName(node);
+        const value = node.childForFieldName("value");
+        if (!inClass || name === undefined || value === null || !FUNCTION_VALUES.has(value.type)) return undefined;
+        return { name, kind: "method", node, fn: value };
+      }
+      default:
+        return undefined;
+    }
+  },
+
+  functionContext(fn, outer) {
+    const ctx: TypeContext = { ...outer, scope: new TypeTable(outer.scope) };
+    const single = fn.childForFieldName("parameter"); // `x => ...`
+    const parameters = single !== null ? [single] : (fn.childForFieldName("parameters")?.namedChildren ?? []);
+    for (const parameter of parameters) {
+      const pattern = parameter.type === "identifier" ? parameter : (parameter.childForFieldName("pattern") ?? parameter.childForFieldName("left"));
+      if (pattern?.type !== "identifier") continue;
+      ctx.scope.declare(pattern.text, tsAnnotation(parameter.childForFieldName("type"), ctx.facts));
+    }
+    for (const node of bodyNodes(ecmascript, fn)) ecmascriptLocal(node, ctx);
+    return ctx;
+  },
+
+  call(node) {
+    let target: Node | null = null;
+    if (node.type === "call_expression") target = node.childForFieldName("function");
+    else if (node.type === "new_expression") target = node.childForFieldName("constructor");
+    else if (node.type === "jsx_opening_element" || node.type === "jsx_self_closing_element") {
+      // `<PlanView />` calls the component; lower-case tags are HTML elements.
+      target = node.childForFieldName("name");
+      if (target?.type === "identifier" && !startsUpper(target.text)) return undefined;
+    }
+    if (target?.type === "identifier") return { callee: target.text, nameNode: target };
+    if (target?.type !== "member_expression") return undefined;
+    const property = target.childForFieldName("property");
+    const receiver = target.childForFieldName("object");
+    if (property === null || receiver === null) return undefined;
+    return { callee: property.text, nameNode: property, receiver };
+  },
+
+  /**
+   * `this`: the enclosing class; a name: its annotation or `new Cls()` (innermost function
+   * first, then the module), or itself when capitalized and no variable (`Cls.create()`);
+   * `this.x`/`a.x`: the class's field `x` (annotated, `new`-initialized, assigned in a method,
+   * or a constructor parameter property); `new Cls()`: Cls; `x as Cls`: Cls; `super`: the base.
+   */
+  typeOf(node, ctx) {
+    switch (node.type) {
+      case "this":
+        return ctx.ownClass;
+      case "super":
+        return superType(ctx);
+      case "identifier":
+        return nameType(node.text, ctx, true);
+      case "member_expression": {
+        const object = node.childForFieldName("object");
+        const property = node.childForFieldName("property")?.text;
+        return object === null || property === undefined ? undefined : fieldType(ecmascript.typeOf(object, ctx), property, ctx.facts);
+      }
+      case "new_expression": {
+        const constructor = node.childForFieldName("constructor");
+        if (constructor?.type === "identifier") return className(constructor.text, ctx.facts);
+        return constructor?.type === "member_expression" ? constructor.childForFieldName("property")?.text : undefined;
+      }
+      case "as_expression":
+        return tsAnnotation(node.namedChildren[1], ctx.facts);
+      case "parenthesized_expression":
+      case "non_null_expression":
+      case "satisfies_expression": {
+        const inner = node.firstNamedChild;
+        return inner === null ? undefined : ecmascript.typeOf(inner, ctx);
+      }
+      default:
+        return undefined;
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Go
+
+/** `T`, `*T`, `pkg.T`, `T[K]`. */
+function goTypeName(node: Node | null | undefined): string | undefined {
+  switch (node?.type) {
+    case "type_identifier":
+      return node.text;
+    case "pointer_type":
+    case "parenthesized_type":
+      return goTypeName(node.firstNamedChild);
+    case "qualified_type":
+      return node.childForFieldName("name")?.text;
+    case "generic_type":
+      return goTypeName(node.childForFieldName("type"));
+    default:
+      return undefined;
+  }
+}
+
+function goReceiverType(method: Node): string | undefined {
+  const receiver = method.childForFieldName("receiver")?.namedChildren.find((child) => child.type === "parameter_declaration");
+  return goTypeName(receiver?.childForFieldName("type"));
+}
+
+function goImports(root: Node, imports: Map<string, ImportBinding>): void {
+  for (const spec of root.descendantsOfType("import_spec")) {
+    const path = spec.childForFieldName("path")?.text.replace(/^["`]|["`]$/g, "");
+    const name = spec.childForFieldName("name")?.text;
+    // Dot imports put the package's names in scope unqualified; blank imports bind nothing.
+    if (path === undefined || name === "." || name === "_") continue;
+    imports.set(name ?? lastOf(path, "/"), { module: path });
+  }
+}
+
+function goStructs(root: Node, facts: FileFacts): void {
+  for (const spec of root.descendantsOfType("type_spec")) {
+    const name = spec.childForFieldName("name")?.text;
+    const struct = spec.childForFieldName("type");
+    if (name === undefined || struct?.type !== "struct_type") continue;
+    const { fields, bases } = classFacts(facts, name);
+    for (const field of struct.descendantsOfType("field_declaration")) {
+      const type = goTypeName(field.childForFieldName("type"));
+      const names = field.childrenForFieldName("name");
+      for (const fieldName of names) fields.declare(fieldName.text, type);
+      // An embedded struct is a field named after its type, and its methods are promoted.
+      if (names.length === 0 && type !== undefined) {
+        fields.declare(type, type);
+        bases.push(type);
+      }
+    }
+  }
+}
+
+/** `x := &T{...}`, `x := T{...}`, `var x T`, `var x = T{}`, `x = &T{}` (to the declared `x`). */
+function goLocal(node: Node, ctx: TypeContext): void {
+  if (node.type === "short_var_declaration" || node.type === "assignment_statement") {
+    const names = node.childForFieldName("left")?.namedChildren ?? [];
+    const values = node.childForFieldName("right")?.namedChildren ?? [];
+    names.forEach((name, i) => {
+      if (name.type !== "identifier" || name.text === "_") return;
+      const value = values.length === names.length ? values[i] : undefined;
+      const type = value === undefined ? undefined : go.typeOf(value, ctx);
+      if (node.type === "short_var_declaration") ctx.scope.declare(name.text, type);
+      else ctx.scope.assign(name.text, type);
+    });
+  } else if (node.type === "var_spec") {
+    const names = node.childrenForFieldName("name");
+    const declared = goTypeName(node.childForFieldName("type"));
+    const values = node.childForFieldName("value")?.namedChildren ?? [];
+    names.forEach((name, i) => {
+      const value = values.length === names.length ? values[i] : undefined;
+      ctx.scope.declare(name.text, declared ?? (value === undefined ? undefined : go.typeOf(value, ctx)));
+    });
+  }
+}
+
+const go: Grammar = {
+  collectFacts(root) {
+    const facts = emptyFacts();
+    goImports(root, facts.imports);
+    goStructs(root, facts);
+    const moduleContext: TypeContext = { facts, scope: facts.module };
+    for (const node of descendants(root, (n) => go.definition(n, false) !== undefined)) goLocal(node, moduleContext);
+    return facts;
+  },
+
+  definition(node) {
+    switch (node.type) {
+      case "function_declaration":
+        return named(node, "function", node);
+      case "method_declaration": {
+        const match = named(node, "method", node);
+        const owner = goReceiverType(node);
+        return match === undefined || owner === undefined ? match : { ...match, owner };
+      }
+      case "type_spec": {
+        const type = node.childForFieldName("type")?.type;
+        // Structs are Go's classes: they are what methods and composite literals belong to.
+        return named(node, type === "struct_type" ? "class" : type === "interface_type" ? "interface" : "type");
+      }
+      case "type_alias":
+        return named(node, "type");
+      default:
+        return undefined;
+    }
+  },
+
+  functionContext(fn, outer) {
+    const ctx: TypeContext = { ...outer, scope: new TypeTable(outer.scope) };
+    const lists = [fn.childForFieldName("receiver"), fn.childForFieldName("parameters")];
+    for (const parameter of lists.flatMap((list) => list?.namedChildren ?? [])) {
+      const type = parameter.type === "parameter_declaration" ? goTypeName(parameter.childForFieldName("type")) : undefined;
+      for (const name of parameter.childrenForFieldName("name")) ctx.scope.declare(name.text, type);
+    }
+    for (const node of bodyNodes(go, fn)) goLocal(node, ctx);
+    return ctx;
+  },
+
+  call(node) {
+    if (node.type === "composite_literal") {
+      // `T{...}` and `pkg.T{...}` construct a T.
+      const type = node.childForFieldName("type");
+      const name = type?.type === "generic_type" ? type.childForFieldName("type") : type;
+      if (name?.type === "type_identifier") return { callee: name.text, nameNode: name };
+      const qualified = name?.type === "qualified_type" ? name.childForFieldName("name") : null;
+      const pkg = name?.childForFieldName("package");
+      return qualified == null || pkg == null ? undefined : { callee: qualified.text, nameNode: qualified, receiver: pkg };
+    }
+    if (node.type !== "call_expression") return undefined;
+    const fn = node.childForFieldName("function");
+    if (fn?.type === "identifier") return { callee: fn.text, nameNode: fn };
+    const field = fn?.type === "selector_expression" ? fn.childForFieldName("field") : null;
+    const receiver = fn?.childForFieldName("operand");
+    return field == null || receiver == null ? undefined : { callee: field.text, nameNode: field, receiver };
+  },
+
+  /**
+   * A name: the method receiver's type, a parameter's type, or `x := &T{}` / `var x T`;
+   * `r.f`: the struct field `f`'s type (embedded structs count as fields named after their
+   * type); `T{}` and `&T{}`: T. Package names stay untyped.
+   */
+  typeOf(node, ctx) {
+    switch (node.type) {
+      case "identifier":
+        return nameType(node.text, ctx, false);
+      case "selector_expression": {
+        const operand = node.childForFieldName("operand");
+        const field = node.childForFieldName("field")?.text;
+        return operand === null || field === undefined ? undefined : fieldType(go.typeOf(operand, ctx), field, ctx.facts);
+      }
+      case "composite_literal":
+        return goTypeName(node.childForFieldName("type"));
+      case "unary_expression":
+      case "parenthesized_expression": {
+        const operand = node.childForFieldName("operand") ?? node.firstNamedChild;
+        return operand === null ? undefined : go.typeOf(operand, ctx);
+      }
+      default:
+        return undefined;
+    }
+  },
+};
+
+const GRAMMARS: Readonly<Record<LanguageFamily, Grammar>> = { python, ecmascript, go };
+
+// ---------------------------------------------------------------------------------------------
+// Extraction
+
+interface FileAnalysis {
+  readonly symbols: FileSymbols;
+  readonly family: LanguageFamily;
+  readonly imports: ReadonlyMap<string, ImportBinding>;
+  readonly bases: ReadonlyMap<string, readonly string[]>;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+interface WalkState {
+  /** The innermost enclosing definition: qualifies names, tells a method from a function. */
+  readonly container: Definition | undefined;
+  /** The innermost enclosing function or method: a call's `enclosing`. */
+  readonly fn: Definition | undefined;
+  readonly types: TypeContext;
+}
+
+function extract(path: string, language: SourceLanguage, root: Node, text: string): FileAnalysis {
+  const family = FAMILIES[language];
+  const grammar = GRAMMARS[family];
+  const lines = text.split("\n");
+  const lineText = (row: number): string => clip((lines[row] ?? "").trim());
+  const facts = grammar.collectFacts(root);
+  const definitions: Definition[] = [];
+  const calls: CallSite[] = [];
+
+  // An explicit stack rather than recursion: generated code can nest deeper than the JS stack.
+  const stack: Array<{ node: Node; state: WalkState }> = [
+    { node: root, state: { container: undefined, fn: undefined, types: { facts, scope: facts.module } } },
+  ];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { node } = item;
+    let { state } = item;
+    const inClass = state.container?.kind === "class";
+    const match = grammar.definition(node, inClass);
+    if (match !== undefined) {
+      const startRow = match.startRow ?? node.startPosition.row;
+      const end = node.endPosition;
+      const definition: Definition = {
+        name: match.name,
+        qualifiedName:
+          match.owner !== undefined
+            ? `${match.owner}.${match.name}`
+            : state.container !== undefined
+              ? `${state.container.qualifiedName}.${match.name}`
+              : match.name,
+        kind: match.kind,
+        path,
+        startLine: startRow + 1,
+        // A node that ends at column 0 ends with the previous line's newline.
+        endLine: end.column === 0 && end.row > startRow ? end.row : end.row + 1,
+        signature: lineText(startRow),
+      };
+      definitions.push(definition);
+      let types = state.types;
+      if (match.kind === "class") types = { ...types, ownClass: match.name };
+      else if (match.owner !== undefined) types = { ...types, ownClass: match.owner };
+      if (match.fn !== undefined) types = grammar.functionContext(match.fn, types, match.kind === "method");
+      state = { container: definition, fn: match.fn !== undefined ? definition : state.fn, types };
+    }
+
+    const call = grammar.call(node);
+    if (call !== undefined) {
+      const row = call.nameNode.startPosition.row;
+      const site: Mutable<CallSite> = { path, line: row + 1, callee: call.callee, text: lineText(row) };
+      if (call.receiver !== undefined) {
+        site.receiver = clip(call.receiver.text.replace(/\s+/g, " "));
+        const receiverType = grammar.typeOf(call.receiver, state.types);
+        if (receiverType !== undefined) site.receiverType = receiverType;
+      }
+      if (state.fn !== undefined) site.enclosing = state.fn.qualifiedName;
+      calls.push(site);
+    }
+
+    const children = node.namedChildren; // cached by web-tree-sitter: read only
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i] as Node, state });
+  }
+
+  // Chained calls over several lines are visited outer first; report them in line order.
+  calls.sort((a, b) => a.line - b.line);
+  const bases = new Map<string, readonly string[]>();
+  for (const [name, cls] of facts.classes) if (cls.bases.length > 0) bases.set(name, cls.bases);
+  return { symbols: { path, language, definitions, calls }, family, imports: facts.imports, bases };
+}
+
+async function analyzeFile(path: string, text: string): Promise<FileAnalysis | undefined> {
+  const language = languageOf(path);
+  if (language === undefined) return undefined;
+  const parser = await parserFor(language);
+  const tree = parser.parse(text);
+  // parse() only returns null without a language or when cancelled; neither happens here.
+  if (tree === null) throw new Error(`tree-sitter returned no tree for ${path}`);
+  try {
+    return extract(path, language, tree.rootNode, text);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Parses one file; undefined when its language is not supported. Never throws on bad syntax (tree-sitter recovers). */
+export async function parseFileSymbols(path: string, text: string): Promise<FileSymbols | undefined> {
+  return (await analyzeFile(path, text))?.symbols;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The index
+
+type Verdict = "confirmed" | "possible" | undefined;
+
+function compareCalls(a: CallSite, b: CallSite): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return a.line - b.line || a.callee.localeCompare(b.callee);
+}
+
+function compareDefinitions(a: Definition, b: Definition): number {
+  if (a.path !== b.path) return a.path < b.path ? -1 : 1;
+  return a.startLine - b.startLine;
+}
+
+function directoryOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
+}
+
+/** The class that owns a member: the qualified name's second-to-last part ("AI" in "AI.call"). */
+function ownerOf(definition: Definition): string {
+  const parent = definition.qualifiedName.slice(0, definition.qualifiedName.lastIndexOf("."));
+  return lastOf(parent, ".");
+}
+
+/** The last name an import path designates: "agent.ai" → "ai", "./api.js" → "api", "path/filepath" → "filepath". */
+function moduleTail(module: string, family: LanguageFamily): string | undefined {
+  if (family === "python") return module.split(".").filter(Boolean).at(-1);
+  if (family === "go") return lastOf(module, "/");
+  const parts = module.replace(/\.(d\.)?[mc]?[jt]sx?$/, "").split("/").filter((part) => part !== "" && part !== "." && part !== "..");
+  return parts.at(-1) === "index" ? parts.at(-2) : parts.at(-1);
+}
+
+/** The same for a file: "agent/ai.py" → "ai", "pkg/__init__.py" → "pkg", "web/src/api.ts" → "api"; Go: the directory. */
+function fileTail(path: string, family: LanguageFamily): string | undefined {
+  const directory = lastOf(directoryOf(path), "/");
+  if (family === "go") return directory || undefined;
+  const stem = lastOf(path, "/").replace(/\.(d\.)?[^.]+$/, "");
+  return stem === "__init__" || stem === "index" ? directory || undefined : stem;
+}
+
+function moduleMatches(module: string, path: string, family: LanguageFamily): boolean {
+  const tail = moduleTail(module, family);
+  return tail !== undefined && tail === fileTail(path, family);
+}
+
+/** The module a receiver names, when it is an import alias: `ai` in `ai.AI()`, `filepath` in `filepath.Walk()`. */
+function namespaceModule(binding: ImportBinding, family: LanguageFamily): string | undefined {
+  if (binding.name === undefined) return binding.module;
+  // `from agent import ai` may import a submodule.
+  if (family === "python") return `${binding.module}.${binding.name}`;
+  // A default export used as an object, as CommonJS modules are.
+  return binding.name === "default" ? binding.module : undefined;
+}
+
+/** Does the receiver's last name look like the class? `self.ai`, `ai`, `this.aiClient` for AI. */
+function resembles(receiver: string, cls: string): boolean {
+  const last = receiver.match(/[A-Za-z_$][\w$]*/g)?.at(-1);
+  return last !== undefined && last.toLowerCase().includes(cls.toLowerCase());
+}
+
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+export class SymbolIndex {
+  /** Files that were parsed. */
+  readonly fileCount: number;
+  readonly #files: ReadonlyMap<string, FileAnalysis>;
+  readonly #byName = new Map<string, Definition[]>();
+  readonly #byFoldedName = new Map<string, Definition[]>();
+  /** Calls by the name they call: the callee, and for aliased imports also the original name. */
+  readonly #callsByName = new Map<string, CallSite[]>();
+  readonly #bases = new Map<string, Set<string>>();
+  /** "Class.method" for every method, to see where an inherited call stops. */
+  readonly #methods = new Set<string>();
+  /** "path\u0000name" for every top-level definition. */
+  readonly #topLevel = new Set<string>();
+
+  private constructor(files: ReadonlyMap<string, FileAnalysis>) {
+    this.#files = files;
+    this.fileCount = files.size;
+    for (const file of files.values()) {
+      for (const definition of file.symbols.definitions) {
+        addTo(this.#byName, definition.name, definition);
+        if (definition.qualifiedName !== definition.name) addTo(this.#byName, definition.qualifiedName, definition);
+        if (definition.kind === "method") this.#methods.add(`${ownerOf(definition)}.${definition.name}`);
+        if (definition.qualifiedName === definition.name) this.#topLevel.add(`${definition.path}\u0000${definition.name}`);
+      }
+      for (const call of file.symbols.calls) {
+        addTo(this.#callsByName, call.callee, call);
+        const original = call.receiver === undefined ? file.imports.get(call.callee)?.name : undefined;
+        if (original !== undefined && original !== call.callee) addTo(this.#callsByName, original, call);
+      }
+      for (const [cls, bases] of file.bases) {
+        const known = this.#bases.get(cls) ?? new Set<string>();
+        for (const base of bases) known.add(base);
+        this.#bases.set(cls, known);
+      }
+    }
+    for (const [name, definitions] of this.#byName) {
+      definitions.sort(compareDefinitions);
+      for (const definition of definitions) addTo(this.#byFoldedName, name.toLowerCase(), definition);
+    }
+    for (const definitions of this.#byFoldedName.values()) definitions.sort(compareDefinitions);
+  }
+
+  /** Parses every supported file (others are skipped); a path given twice keeps its last text. */
+  static async build(files: Iterable<{ readonly path: string; readonly text: string }>): Promise<SymbolIndex> {
+    const analyses = new Map<string, FileAnalysis>();
+    for (const { path, text } of files) {
+      const analysis = await analyzeFile(path, text);
+      if (analysis !== undefined) analyses.set(path, analysis);
+    }
+    return new SymbolIndex(analyses);
+  }
+
+  allDefinitions(): readonly Definition[] {
+    return [...this.#files.values()].flatMap((file) => file.symbols.definitions).sort(compareDefinitions);
+  }
+
+  definitionsIn(path: string): readonly Definition[] {
+    return this.#files.get(path)?.symbols.definitions ?? [];
+  }
+
+  /** By simple name ("call") or qualified name ("AI.call"), exact case; falls back to case-insensitive when nothing matches exactly. */
+  lookup(name: string): readonly Definition[] {
+    return this.#byName.get(name) ?? this.#byFoldedName.get(name.toLowerCase()) ?? [];
+  }
+
+  /** The innermost definition containing that line. */
+  enclosing(path: string, line: number): Definition | undefined {
+    let innermost: Definition | undefined;
+    for (const definition of this.definitionsIn(path)) {
+      if (definition.startLine > line || definition.endLine < line) continue;
+      if (innermost === undefined || definition.startLine > innermost.startLine || definition.endLine < innermost.endLine) {
+        innermost = definition;
+      }
+    }
+    return innermost;
+  }
+
+  callsIn(path: string): readonly CallSite[] {
+    return this.#files.get(path)?.symbols.calls ?? [];
+  }
+
+  /**
+   * Who calls this definition, from the call sites found. Confirmed: the receiver's inferred
+   * type is the method's class (or a subclass that does not override it), or a class/function
+   * is called by a name that resolves to it. Possible: a method called on a receiver of unknown
+   * type whose name resembles the class, or typed as one of the class's bases or interfaces
+   * (declared ones: Go's implicit interfaces are not seen); a top-level name called from another
+   * module without an import of it. Only calls in the definition's own language family count.
+   */
+  callers(definition: Definition): Callers {
+    const language = languageOf(definition.path);
+    if (language === undefined) return { confirmed: [], possible: [] };
+    const home = FAMILIES[language];
+    const confirmed = new Set<CallSite>();
+    const possible = new Set<CallSite>();
+    for (const call of this.#callsByName.get(definition.name) ?? []) {
+      const file = this.#files.get(call.path);
+      if (file === undefined || file.family !== home) continue;
+      const verdict = this.#verdict(definition, call, file);
+      if (verdict === "confirmed") confirmed.add(call);
+      else if (verdict === "possible") possible.add(call);
+    }
+    return { confirmed: [...confirmed].sort(compareCalls), possible: [...possible].sort(compareCalls) };
+  }
+
+  #verdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
+    if (definition.kind === "method") return this.#methodVerdict(definition, call, file);
+    if (definition.qualifiedName !== definition.name) return nestedVerdict(definition, call);
+    return this.#topLevelVerdict(definition, call, file);
+  }
+
+  #methodVerdict(method: Definition, call: CallSite, file: FileAnalysis): Verdict {
+    if (call.callee !== method.name || call.receiver === undefined) return undefined;
+    const owner = ownerOf(method);
+    if (call.receiverType !== undefined) {
+      if (this.#dispatchesTo(call.receiverType, owner, method.name)) return "confirmed";
+      // Called through a base class or an interface, it may reach this class's override at run
+      // time; a call through `super` never does.
+      const viaSuper = call.receiver === "super" || call.receiver === "super()";
+      return !viaSuper && this.#inherits(owner, call.receiverType) ? "possible" : undefined;
+    }
+    // `filepath.Walk()`, `api.call()` with `import * as api`: a module's function, not a method.
+    const binding = file.imports.get(call.receiver);
+    if (binding !== undefined && binding.name === undefined) return undefined;
+    return resembles(call.receiver, owner) ? "possible" : undefined;
+  }
+
+  /** Does calling `method` on a `type` run `owner.method`? Walks up the bases until a class defines it. */
+  #dispatchesTo(type: string, owner: string, method: string): boolean {
+    const seen = new Set<string>();
+    const queue = [type];
+    for (let cls = queue.shift(); cls !== undefined; cls = queue.shift()) {
+      if (cls === owner) return true;
+      if (seen.has(cls) || this.#methods.has(`${cls}.${method}`)) continue;
+      seen.add(cls);
+      queue.push(...(this.#bases.get(cls) ?? []));
+    }
+    return false;
+  }
+
+  /** Is `ancestor` among the (transitive) bases or implemented interfaces of `cls`? */
+  #inherits(cls: string, ancestor: string): boolean {
+    const seen = new Set<string>();
+    const queue = [...(this.#bases.get(cls) ?? [])];
+    for (let base = queue.shift(); base !== undefined; base = queue.shift()) {
+      if (base === ancestor) return true;
+      if (seen.has(base)) continue;
+      seen.add(base);
+      queue.push(...(this.#bases.get(base) ?? []));
+    }
+    return false;
+  }
+
+  #topLevelVerdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
+    if (call.receiver !== undefined) {
+      // `module.f()`, `pkg.F()`, `pkg.T{}` through an import of the definition's module.
+      const binding = file.imports.get(call.receiver);
+      const module = binding === undefined ? undefined : namespaceModule(binding, file.family);
+      return call.callee === definition.name && module !== undefined && moduleMatches(module, definition.path, file.family)
+        ? "confirmed"
+        : undefined;
+    }
+    const binding = file.imports.get(call.callee);
+    if (binding !== undefined) {
+      if (binding.name === undefined) return undefined;
+      const imported = binding.name === "default" ? call.callee : binding.name;
+      return imported === definition.name && moduleMatches(binding.module, definition.path, file.family) ? "confirmed" : undefined;
+    }
+    if (call.callee !== definition.name) return undefined;
+    if (call.path === definition.path) return "confirmed";
+    // Go: a bare name is the same package, i.e. the same directory; elsewhere it needs `pkg.`.
+    if (file.family === "go") return directoryOf(call.path) === directoryOf(definition.path) ? "confirmed" : undefined;
+    // Python and TS/JS need an import for another module's name. Without one, the call is to
+    // the file's own definition of that name, or else to a global, builtin or star import.
+    return this.#topLevel.has(`${call.path}\u0000${definition.name}`) ? undefined : "possible";
+  }
+}
+
+/** A function or class nested in a function (or class): called by its bare name from inside its parent, or through the parent class. */
+function nestedVerdict(definition: Definition, call: CallSite): Verdict {
+  if (call.callee !== definition.name || call.path !== definition.path) return undefined;
+  const parent = definition.qualifiedName.slice(0, definition.qualifiedName.lastIndexOf("."));
+  if (call.receiver === undefined) {
+    return call.enclosing === parent || call.enclosing?.startsWith(`${parent}.`) === true ? "confirmed" : undefined;
+  }
+  return call.receiverType === lastOf(parent, ".") ? "confirmed" : undefined;
+}

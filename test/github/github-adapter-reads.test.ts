@@ -1,0 +1,141 @@
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GitHubError } from "../../src/github/errors.js";
+import { InstallationGitHub, type ArchiveOptions } from "../../src/github/github-adapter.js";
+import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
+import { ManualClock } from "../helpers/manual-clock.js";
+import { testScheduler } from "../helpers/memory-github.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+
+/**
+ * The adapter's reads against the loopback GitHub with a real Probot Octokit: the
+ * requests they make, GitHub's shapes turned into plain data, and the bounds on what is
+ * downloaded.
+ */
+
+const REPO = { owner: "acme", repo: "widgets" } as const;
+const MB = 1024 * 1024;
+
+let gh: FakeGitHub;
+let api: InstallationGitHub;
+
+beforeEach(async () => {
+  gh = await startFakeGitHub();
+  const octokit = new ProbotOctokit({
+    auth: { token: "ghs_test" },
+    baseUrl: gh.apiBase,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
+  api = new InstallationGitHub(octokit, testScheduler(new ManualClock(), recordingLogger()));
+});
+
+afterEach(async () => {
+  await gh.close();
+});
+
+const all: ArchiveOptions = { accept: () => true, maxFiles: 100, maxBytes: 10 * MB, maxDownloadBytes: 10 * MB };
+
+describe("InstallationGitHub reads", () => {
+  it("reads the repository, resolves a branch to its commit with one request each", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "widgets", { "README.md": "hi\n" }, { defaultBranch: "trunk" });
+    expect(await api.repository(REPO)).toEqual({ defaultBranch: "trunk", htmlUrl: `${gh.url}/acme/widgets` });
+    expect(await api.commitSha(REPO, "trunk")).toBe(sha);
+    expect(gh.requests.map((r) => [r.path, r.headers["accept"]])).toEqual([
+      ["/repos/acme/widgets", "application/vnd.github.v3+json"],
+      ["/repos/acme/widgets/commits/trunk", "application/vnd.github.v3.sha"],
+    ]);
+    const unknown = await api.commitSha(REPO, "nope").catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(GitHubError);
+    expect(unknown).toMatchObject({ kind: "permanent", status: 422 });
+    await expect(api.repository({ owner: "acme", repo: "gone" })).rejects.toMatchObject({ kind: "not-found" });
+  });
+
+  it("lists the commit's whole tree with blob shas and sizes", async () => {
+    const { sha, treeSha } = gh.seedRepoFiles("acme", "widgets", { "README.md": "hello\n", "src/app.ts": "x\n" });
+    const tree = await api.tree(REPO, sha);
+    expect(tree).toEqual({
+      sha: treeSha,
+      truncated: false,
+      entries: [
+        { path: "README.md", type: "blob", mode: "100644", sha: "ce013625030ba8dba906f756967f9e9ca394464a", size: 6 },
+        { path: "src", type: "tree", mode: "040000", sha: expect.stringMatching(/^[0-9a-f]{40}$/) },
+        { path: "src/app.ts", type: "blob", mode: "100644", sha: gitBlobSha(Buffer.from("x\n")), size: 2 },
+      ],
+    });
+    expect(gh.requests.at(-1)?.query).toEqual({ recursive: "1" });
+    const cut = gh.seedRepoFiles("acme", "big", { "a.ts": "", "b.ts": "", "c.ts": "" }, { truncated: 2 });
+    expect(await api.tree({ owner: "acme", repo: "big" }, cut.sha)).toMatchObject({ truncated: true, entries: [{ path: "a.ts" }, { path: "b.ts" }] });
+  });
+
+  it("decodes blobs byte for byte, and refuses one over maxBytes with a clear error", async () => {
+    const binary = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 256));
+    gh.seedRepoFiles("acme", "widgets", { "logo.png": binary });
+    expect(await api.blob(REPO, gitBlobSha(binary), 1000)).toEqual(binary);
+    const refused = await api.blob(REPO, gitBlobSha(binary), 999).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: "permanent", message: expect.stringContaining("the blob is 1000 bytes, over the limit of 999 bytes") });
+  });
+
+  it("stops reading a blob's answer once it is longer than maxBytes allows", async () => {
+    gh.seedRepoFiles("acme", "widgets", { "a.txt": "a" }, { hugeFiles: { "data/dump.sql": 90 * MB } });
+    const huge = (await api.tree(REPO, "main")).entries.find((entry) => entry.path === "data/dump.sql");
+    const refused = await api.blob(REPO, huge?.sha ?? "", 1 * MB).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: "permanent", message: expect.stringContaining("larger than the limit of 1048576 bytes") });
+    // The fake streams while the client reads; it stopped far short of the ~120 MB of base64.
+    await expect.poll(() => gh.requests.at(-1)?.status).toBe(200);
+    expect(gh.requests.at(-1)?.bytesSent).toBeLessThan(20 * MB);
+  });
+
+  it("streams the tarball through the codeload redirect, keeping only accepted files", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "widgets", { "README.md": "hi\n", "agent/ai.py": "class AI: ...\n", "assets/logo.png": Buffer.alloc(100) });
+    const result = await api.archive(REPO, sha, { ...all, accept: (path) => !path.endsWith(".png") });
+    expect(result.complete).toBe(true);
+    expect(Object.fromEntries([...result.files].map(([path, bytes]) => [path, bytes.toString()]))).toEqual({
+      "README.md": "hi\n",
+      "agent/ai.py": "class AI: ...\n",
+    });
+    expect(gh.requests.map((r) => `${r.status} ${r.path}`)).toEqual([
+      `302 /repos/acme/widgets/tarball/${sha}`,
+      `200 /_codeload/acme/widgets/legacy.tar.gz/${sha}`,
+    ]);
+  });
+
+  it("aborts the tarball download past maxDownloadBytes: a 300 MB file is not downloaded", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "widgets", { "README.md": "hi\n" }, { hugeFiles: { "data/dump.sql": 300 * MB } });
+    // The huge entry is drained, not kept: only the download limit can stop the stream.
+    const result = await api.archive(REPO, sha, { ...all, maxDownloadBytes: 2 * MB, accept: (path) => path === "README.md" });
+    expect(result.complete).toBe(false);
+    expect(result.files.get("README.md")?.toString()).toBe("hi\n");
+    const download = gh.requests.find((r) => r.path.startsWith("/_codeload/"));
+    expect(download?.bytesSent).toBeGreaterThan(2 * MB);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(download?.bytesSent).toBeLessThan(20 * MB);
+  });
+
+  it("rejects with the caller's reason when the run is cancelled mid-download", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "widgets", { "a.txt": "a" }, { hugeFiles: { "data/dump.sql": 300 * MB } });
+    const controller = new AbortController();
+    const reading = api.archive(REPO, sha, { ...all, maxDownloadBytes: 1000 * MB, accept: () => false, signal: controller.signal });
+    await expect.poll(() => gh.requests.find((r) => r.path.startsWith("/_codeload/"))?.bytesSent ?? 0).toBeGreaterThan(1 * MB);
+    controller.abort(new Error("run cancelled"));
+    await expect(reading).rejects.toThrow("run cancelled");
+  });
+
+  it("turns a failed download into a GitHubError", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "widgets", { "a.txt": "a" });
+    gh.failNext({ path: /^\/_codeload\//, status: 502, body: { message: "Server Error" } });
+    await expect(api.archive(REPO, sha, all)).rejects.toMatchObject({ name: "GitHubError", kind: "transient", status: 502 });
+  });
+
+  it("reports active team members only: pending invitations and 404s are not members", async () => {
+    gh.setTeamMember("acme", "core", "alice");
+    gh.setTeamMember("acme", "core", "bob", { state: "pending" });
+    expect(await api.teamMember("acme", "core", "alice")).toBe(true);
+    expect(await api.teamMember("acme", "core", "bob")).toBe(false);
+    expect(await api.teamMember("acme", "core", "mallory")).toBe(false);
+    expect(await api.teamMember("acme", "ghosts", "alice")).toBe(false);
+    gh.failNext({ path: /memberships/, status: 500, body: { message: "boom" } });
+    await expect(api.teamMember("acme", "core", "alice")).rejects.toMatchObject({ kind: "transient" });
+  });
+});

@@ -1,0 +1,286 @@
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { InstallationGitHub } from "../../src/github/github-adapter.js";
+import { loadSnapshot, SnapshotCache, type LoadSnapshotOptions, type SnapshotLimits } from "../../src/repository/repo-snapshot.js";
+import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
+import { loadFixtureRepo } from "../helpers/fixture-repo.js";
+import { ManualClock } from "../helpers/manual-clock.js";
+import { testScheduler } from "../helpers/memory-github.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+
+/**
+ * The repository snapshot against the loopback GitHub, through the real adapter and a
+ * real Probot Octokit: what is read, what is skipped and why, and how many requests it
+ * takes.
+ */
+
+const REPO = { owner: "acme", repo: "agent" } as const;
+const MB = 1024 * 1024;
+const fixture = loadFixtureRepo();
+const fixtureText = (path: string): string => fixture[path]?.toString("utf8") ?? "";
+
+const limits: SnapshotLimits = { maxFileBytes: 100_000, maxTotalBytes: 1 * MB, maxFiles: 200, maxDownloadBytes: 50 * MB, maxBlobFetches: 20 };
+
+/** The fixture's files devbuddy should read: everything but its five traps. */
+const READABLE = [
+  ".gitattributes",
+  ".github/devbuddy.md",
+  ".gitignore",
+  "README.md",
+  "agent/__init__.py",
+  "agent/ai.py",
+  "agent/codegen.py",
+  "agent/notify.py",
+  "agent/orchestrator.py",
+  "agent/planner.py",
+  "tests/test_planner.py",
+  "tools/indexer/main.go",
+  "web/src/api.ts",
+  "web/src/plan-view.ts",
+];
+
+let gh: FakeGitHub;
+let api: InstallationGitHub;
+let log: ReturnType<typeof recordingLogger>;
+
+beforeEach(async () => {
+  gh = await startFakeGitHub();
+  const octokit = new ProbotOctokit({
+    auth: { token: "ghs_test" },
+    baseUrl: gh.apiBase,
+    retry: { enabled: false },
+    throttle: { enabled: false },
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
+  log = recordingLogger();
+  api = new InstallationGitHub(octokit, testScheduler(new ManualClock(), log));
+});
+
+afterEach(async () => {
+  await gh.close();
+});
+
+function load(options: Partial<LoadSnapshotOptions> = {}) {
+  return loadSnapshot(api, REPO, { limits, ...options }, log);
+}
+
+/** Requests since the last `clearLog()`, as "METHOD path" without the owner/repo prefix. */
+function requested(): string[] {
+  return gh.requests.map((r) => `${r.method} ${r.path.replace("/repos/acme/agent", "")}`);
+}
+
+const blobRequests = (): string[] => gh.requests.filter((r) => r.path.includes("/git/blobs/")).map((r) => r.path.slice(r.path.lastIndexOf("/") + 1));
+const blobOf = (path: string): string => gitBlobSha(fixture[path] ?? Buffer.alloc(0));
+
+describe("loadSnapshot", () => {
+  it("reads the fixture with one archive download: exactly the code, none of the traps", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "agent", fixture);
+    const snapshot = await load();
+
+    expect(snapshot).toMatchObject({ repo: REPO, sha, defaultBranch: "main", htmlUrl: `${gh.url}/acme/agent`, treeTruncated: false });
+    expect(snapshot.allPaths).toEqual(new Set(Object.keys(fixture)));
+    expect(snapshot.eligible.map((file) => file.path)).toEqual(READABLE);
+    expect(snapshot.eligible.find((file) => file.path === "agent/ai.py")).toEqual({ path: "agent/ai.py", size: fixture["agent/ai.py"]?.byteLength, blobSha: blobOf("agent/ai.py") });
+    expect([...snapshot.loaded.keys()].sort()).toEqual(READABLE);
+    expect(snapshot.loaded.get("agent/ai.py")).toBe(fixtureText("agent/ai.py"));
+    expect(Object.fromEntries(snapshot.skipped)).toEqual({ vendored: 1, generated: 2, ignored: 1, binary: 1 });
+    expect(snapshot.skipReason("vendor/shim/client.py")).toBe("vendored");
+    expect(snapshot.skipReason("dist/bundle.min.js")).toBe("generated");
+    expect(snapshot.skipReason("docs/api/index.html")).toBe("generated");
+    expect(snapshot.skipReason("debug.log")).toBe("ignored");
+    expect(snapshot.skipReason("assets/logo.png")).toBe("binary");
+    expect(snapshot.skipReason("agent/ai.py")).toBeUndefined();
+
+    // repository, head, tree, the two rules files, then one archive (a redirect and the download).
+    const rules = requested().slice(3, 5).sort();
+    expect(rules).toEqual([`GET /git/blobs/${blobOf(".gitattributes")}`, `GET /git/blobs/${blobOf(".gitignore")}`].sort());
+    expect(requested()).toEqual([
+      "GET ",
+      "GET /commits/main",
+      `GET /git/trees/${sha}`,
+      ...requested().slice(3, 5),
+      `GET /tarball/${sha}`,
+      `GET /_codeload/acme/agent/legacy.tar.gz/${sha}`,
+    ]);
+    expect(log.lines.find((line) => line.message === "Read the repository")?.fields).toMatchObject({ via: "archive", eligible: 14, loaded: 14 });
+  });
+
+  it("drops files whose content turns out binary or generated, and counts them", async () => {
+    gh.seedRepoFiles("acme", "agent", {
+      ...fixture,
+      "agent/messages_pb2.py": "# Generated by the protocol buffer compiler.  DO NOT EDIT!\nimport x\n",
+      "web/src/vendor-bundle.js": `${"a=1;".repeat(1000)}\n`,
+      "data/table.txt": Buffer.from([0x61, 0x00, 0x62]),
+    });
+    const snapshot = await load();
+    expect(snapshot.eligible.map((file) => file.path)).toContain("agent/messages_pb2.py");
+    expect([...snapshot.loaded.keys()].sort()).toEqual(READABLE);
+    expect(Object.fromEntries(snapshot.skipped)).toEqual({ vendored: 1, generated: 4, ignored: 1, binary: 2 });
+    expect(snapshot.skipReason("agent/messages_pb2.py")).toBe("generated");
+    expect(snapshot.skipReason("data/table.txt")).toBe("binary");
+    gh.clearLog();
+    expect(await snapshot.read("agent/messages_pb2.py")).toBeUndefined();
+    expect(gh.requests).toHaveLength(0);
+  });
+
+  it("falls back to bounded blob fetches in priority order when the tree is too large to download", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "agent", fixture);
+    const priority = (path: string): number => (path === "agent/planner.py" ? 10 : path.startsWith("agent/") ? 5 : 0);
+    const snapshot = await load({ limits: { ...limits, maxDownloadBytes: 1000, maxBlobFetches: 3 }, priority });
+
+    expect(requested().some((request) => request.includes("/tarball/"))).toBe(false);
+    expect([...snapshot.loaded.keys()]).toEqual(["agent/planner.py", "agent/__init__.py", "agent/ai.py"]);
+    expect(blobRequests().slice(2)).toEqual(["agent/planner.py", "agent/__init__.py", "agent/ai.py"].map(blobOf));
+    expect(snapshot.skipped.get("over-budget")).toBe(11);
+    expect(snapshot.skipReason("agent/notify.py")).toBe("over-budget");
+    expect(snapshot.sha).toBe(sha);
+
+    // The budget is spent: later reads of files not loaded make no request.
+    gh.clearLog();
+    expect(await snapshot.read("agent/notify.py")).toBeUndefined();
+    expect(gh.requests).toHaveLength(0);
+    expect(log.lines.find((line) => line.message === "Read the repository")?.fields).toMatchObject({ via: "blobs", loaded: 3 });
+  });
+
+  it("reads file by file when the archive download fails", async () => {
+    const { sha } = gh.seedRepoFiles("acme", "agent", fixture);
+    gh.failNext({ path: /\/tarball\//, status: 502, body: { message: "Server Error" } });
+    const snapshot = await load();
+    expect([...snapshot.loaded.keys()].sort()).toEqual(READABLE);
+    expect(requested().filter((request) => request.includes("/tarball/"))).toEqual([`GET /tarball/${sha}`]);
+    expect(blobRequests()).toHaveLength(2 + READABLE.length);
+    expect(log.lines.some((line) => line.level === "warn" && /archive/.test(line.message))).toBe(true);
+  });
+
+  it("never downloads a 300 MB file listed in the tree", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture, { hugeFiles: { "data/dump.sql": 300 * MB } });
+    const snapshot = await load();
+    const huge = gh.requests.length;
+    expect(snapshot.allPaths.has("data/dump.sql")).toBe(true);
+    expect(snapshot.skipReason("data/dump.sql")).toBe("too-large");
+    expect([...snapshot.loaded.keys()].sort()).toEqual(READABLE);
+    // The tree (with the file) exceeds the download budget, so no archive; and no blob of it.
+    expect(requested().some((request) => request.includes("/tarball/"))).toBe(false);
+    expect(blobRequests()).toHaveLength(2 + READABLE.length);
+    expect(gh.requests.reduce((sum, r) => sum + r.bytesSent, 0)).toBeLessThan(1 * MB);
+    expect(await snapshot.read("data/dump.sql")).toBeUndefined();
+    expect(gh.requests).toHaveLength(huge);
+  });
+
+  it("flags a truncated tree and reads what was listed", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture, { truncated: 12 });
+    const snapshot = await load();
+    expect(snapshot.treeTruncated).toBe(true);
+    expect(snapshot.allPaths.size).toBeLessThan(Object.keys(fixture).length);
+    expect(snapshot.loaded.get("agent/ai.py")).toBe(fixtureText("agent/ai.py"));
+    expect(log.lines.some((line) => line.level === "warn" && /truncated/.test(line.message))).toBe(true);
+  });
+
+  it("honours include and exclude", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    const snapshot = await load({ include: ["agent/", "web/"], exclude: ["agent/notify.py"] });
+    expect([...snapshot.loaded.keys()].sort()).toEqual([
+      "agent/__init__.py",
+      "agent/ai.py",
+      "agent/codegen.py",
+      "agent/orchestrator.py",
+      "agent/planner.py",
+      "web/src/api.ts",
+      "web/src/plan-view.ts",
+    ]);
+    expect(snapshot.skipReason("agent/notify.py")).toBe("excluded");
+    expect(snapshot.skipReason("README.md")).toBe("excluded");
+  });
+});
+
+describe("RepoSnapshot.read", () => {
+  it("fetches a file that was not loaded up front once, then serves it from memory", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    const snapshot = await load({ limits: { ...limits, maxFiles: 2 }, priority: (path) => (path.startsWith("agent/a") ? 1 : 0) });
+    // The top-ranked file, then the first by path.
+    expect([...snapshot.loaded.keys()].sort()).toEqual([".gitattributes", "agent/ai.py"]);
+    expect(snapshot.skipReason("agent/planner.py")).toBe("over-budget");
+
+    gh.clearLog();
+    const [first, second] = await Promise.all([snapshot.read("agent/planner.py"), snapshot.read("./agent/planner.py")]);
+    expect(first).toBe(fixtureText("agent/planner.py"));
+    expect(second).toBe(first);
+    expect(blobRequests()).toEqual([blobOf("agent/planner.py")]);
+    expect(await snapshot.read("agent/planner.py")).toBe(first);
+    expect(gh.requests).toHaveLength(1);
+    expect(snapshot.skipReason("agent/planner.py")).toBeUndefined();
+    expect(snapshot.loaded.has("agent/planner.py")).toBe(true);
+  });
+
+  it("answers undefined without a request for missing, binary and too-large files", async () => {
+    gh.seedRepoFiles("acme", "agent", { ...fixture, "agent/big_table.py": `DATA = ${JSON.stringify("x".repeat(200_000))}\n` });
+    const snapshot = await load();
+    gh.clearLog();
+    expect(await snapshot.read("agent/nope.py")).toBeUndefined();
+    expect(snapshot.skipReason("agent/nope.py")).toBe("missing");
+    expect(await snapshot.read("assets/logo.png")).toBeUndefined();
+    expect(await snapshot.read("agent/big_table.py")).toBeUndefined();
+    expect(snapshot.skipReason("agent/big_table.py")).toBe("too-large");
+    expect(await snapshot.read("/agent/ai.py")).toBe(fixtureText("agent/ai.py"));
+    expect(gh.requests).toHaveLength(0);
+  });
+});
+
+describe("SnapshotCache", () => {
+  it("reuses the snapshot of an unchanged head with two requests, and reloads after a push", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    const cache = new SnapshotCache(10 * MB);
+    const first = await cache.get(api, REPO, { limits }, log);
+    gh.clearLog();
+    const again = await cache.get(api, REPO, { limits }, log);
+    expect(again).toBe(first);
+    expect(requested()).toEqual(["GET ", "GET /commits/main"]);
+
+    const pushed = gh.seedRepoFiles("acme", "agent", { ...fixture, "agent/ai.py": "class AI:\n    def call(self): ...\n" });
+    const fresh = await cache.get(api, REPO, { limits }, log);
+    expect(fresh).not.toBe(first);
+    expect(fresh.sha).toBe(pushed.sha);
+    expect(fresh.loaded.get("agent/ai.py")).toBe("class AI:\n    def call(self): ...\n");
+  });
+
+  it("keys on include/exclude and limits", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    const cache = new SnapshotCache(10 * MB);
+    const all = await cache.get(api, REPO, { limits }, log);
+    const some = await cache.get(api, REPO, { limits, exclude: ["tests/"] }, log);
+    const smaller = await cache.get(api, REPO, { limits: { ...limits, maxFiles: 3 } }, log);
+    expect(new Set([all, some, smaller]).size).toBe(3);
+    expect(some.skipReason("tests/test_planner.py")).toBe("excluded");
+  });
+
+  it("drops the least recently used snapshot once the text held exceeds its budget", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    gh.seedRepoFiles("acme", "other", fixture);
+    const bytes = READABLE.reduce((sum, path) => sum + (fixture[path]?.byteLength ?? 0), 0);
+    const cache = new SnapshotCache(bytes * 1.5);
+    const agent = await cache.get(api, REPO, { limits }, log);
+    await cache.get(api, { owner: "acme", repo: "other" }, { limits }, log);
+    expect(await cache.get(api, { owner: "acme", repo: "other" }, { limits }, log)).toBeDefined();
+    gh.clearLog();
+    const reloaded = await cache.get(api, REPO, { limits }, log);
+    expect(reloaded).not.toBe(agent);
+    expect(requested()).toContain(`GET /git/trees/${agent.sha}`);
+  });
+
+  it("shares one load between concurrent runs; a cancelled run stops waiting without cancelling the others", async () => {
+    gh.seedRepoFiles("acme", "agent", fixture);
+    const cache = new SnapshotCache(10 * MB);
+    const hold = gh.hold({ path: /\/tarball\// });
+    const controller = new AbortController();
+    const cancelled = cache.get(api, REPO, { limits, signal: controller.signal }, log);
+    const other = cache.get(api, REPO, { limits }, log);
+    await expect.poll(() => hold.waiting).toBe(1);
+    controller.abort(new Error("run cancelled"));
+    await expect(cancelled).rejects.toThrow("run cancelled");
+    hold.release();
+    const snapshot = await other;
+    expect(snapshot.loaded.size).toBe(READABLE.length);
+    expect(gh.requests.filter((r) => r.path.includes("/tarball/"))).toHaveLength(1);
+    expect(await cache.get(api, REPO, { limits }, log)).toBe(snapshot);
+  });
+});
