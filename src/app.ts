@@ -8,6 +8,7 @@ import { mayMention, parseMention } from "./mentions/parse-mention.js";
 import { mayTrigger, runAnswer } from "./runs/answer-run.js";
 import { MemoryJournal, type DeliveryJournal } from "./runs/delivery-journal.js";
 import { RunCoordinator } from "./runs/run-coordinator.js";
+import { SnapshotCache } from "./repository/repo-snapshot.js";
 import { WriteScheduler } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
 import type { Clock } from "./util/clock.js";
@@ -28,6 +29,12 @@ export interface DevbuddyDeps {
   readonly journal?: DeliveryJournal;
 }
 
+/** Per-event readers the handler provides (they need Probot's context). */
+export interface MentionSources {
+  /** `context.config("devbuddy.yml")`. */
+  readonly loadConfig: () => Promise<unknown>;
+}
+
 export type MentionDecision = "ignored" | "duplicate" | "accepted" | "stop-requested";
 
 /** Thrown on the webhook path while stopping: the 503 tells GitHub the delivery failed, so it can be redelivered. */
@@ -39,10 +46,12 @@ export class ShuttingDownError extends Error {
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #schedulers = new Map<number, WriteScheduler>();
+  readonly #snapshots: SnapshotCache;
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
     this.#deps = deps;
+    this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
     this.coordinator = new RunCoordinator({
       journal: deps.journal ?? new MemoryJournal(),
       clock: deps.clock,
@@ -74,12 +83,12 @@ export class Devbuddy {
    * Decides what a new comment or issue asks for and starts the work in the background.
    * Returns at once: the webhook response never waits for GitHub writes or the model.
    */
-  async onMention(event: MentionEvent, octokit: ProbotOctokit): Promise<MentionDecision> {
-    // Bots never trigger: that covers devbuddy's own comments coming back as webhooks,
-    // and two bots mentioning each other in a loop.
-    if (event.sender.type === "Bot") return "ignored";
+  async onMention(event: MentionEvent, octokit: ProbotOctokit, sources: MentionSources): Promise<MentionDecision> {
     if (!event.text.includes("@")) return "ignored";
     const slug = await this.#deps.slug();
+    // devbuddy's own comments come back as webhooks: never an instruction. Other bots
+    // get as far as the run, which answers them only if the repository allows them by name.
+    if (event.sender.login.toLowerCase() === `${slug}[bot]`.toLowerCase()) return "ignored";
     if (!mayMention(event.text, slug)) return "ignored";
     const mention = parseMention(event.text, slug);
     if (!mention) return "ignored";
@@ -90,6 +99,8 @@ export class Devbuddy {
     const log = this.#deps.log.child({ delivery: event.deliveryId });
 
     if (mention.command === "stop") {
+      // A bot cannot stop an answer; reacting to it would feed a loop.
+      if (event.sender.type === "Bot") return "ignored";
       if (!this.coordinator.claim(event)) return "duplicate";
       void this.coordinator.track(this.#stop(event, api, issueKey, log));
       return "stop-requested";
@@ -107,13 +118,31 @@ export class Devbuddy {
           triggerKey: event.triggerKey,
           ...(event.triggerComment ? { triggerComment: event.triggerComment } : {}),
           sender: event.sender.login,
+          senderType: event.sender.type,
         },
         handle,
         {
           api,
           model,
           botLogin: `${slug}[bot]`,
-          systemPrompt: systemPrompt(`${slug}[bot]`),
+          systemPrompt: (options) => systemPrompt(`${slug}[bot]`, options),
+          planning: {
+            loadConfig: sources.loadConfig,
+            configDefaults: settings.planner,
+            loadRepository: (request) =>
+              this.#snapshots.get(
+                api,
+                event.repo,
+                {
+                  ...(request.include ? { include: request.include } : {}),
+                  exclude: request.exclude,
+                  limits: settings.repository,
+                  priority: request.priority,
+                  signal: request.signal,
+                },
+                log,
+              ),
+          },
           clock,
           log,
           editIntervalMs: settings.editIntervalMs,

@@ -68,7 +68,9 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
 
     const onEvent = async (context: MentionContext): Promise<void> => {
       const event = toMentionEvent(context);
-      if (event) await devbuddy.onMention(event, context.octokit);
+      // context.config reads .github/devbuddy.yml from the default branch, following `_extends`
+      // and falling back to the owner's .github repository, as every Probot app does.
+      if (event) await devbuddy.onMention(event, context.octokit, { loadConfig: () => context.config("devbuddy.yml") });
     };
     app.on("issue_comment.created", (context: Context<"issue_comment.created">) => onEvent(context));
     app.on("issues.opened", (context: Context<"issues.opened">) => onEvent(context));

@@ -43,6 +43,8 @@ export interface RenderInput {
   readonly meta: PartMeta;
   /** A plainly worded notice shown above the status line (errors, interruptions). */
   readonly notice?: string;
+  /** Facts about the answer shown above the notice (invalid config, what was left out, references checked). */
+  readonly notes?: readonly string[];
   /** Model name or other short facts for the status line. */
   readonly model?: string;
   /** Set while streaming: what devbuddy is doing now. */
@@ -66,7 +68,9 @@ function statusLine(input: RenderInput): string {
 }
 
 export function renderComment(input: RenderInput): string {
-  const notice = input.notice ? `> ${input.notice.replace(/\n/g, "\n> ")}\n\n` : "";
+  const quote = (text: string): string => `> ${text.replace(/\n/g, "\n> ")}\n\n`;
+  const notes = (input.notes ?? []).map(quote).join("");
+  const notice = notes + (input.notice ? quote(input.notice) : "");
   const meta = `<!-- devbuddy:meta ${JSON.stringify(input.meta)} -->`;
   return `${input.text}${FOOTER_SEPARATOR}${notice}${statusLine(input)}\n${meta}`;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMIT_CEILINGS, type PlannerLimits } from "./repo-config.js";
 
 /**
  * devbuddy's settings, from environment variables (Probot reads its own: APP_ID,
@@ -32,6 +33,22 @@ const envSchema = z.object({
   DEVBUDDY_SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
   DEVBUDDY_SHUTDOWN_FLUSH_MS: int(0, 600_000, 15_000),
   DEVBUDDY_MAX_THREAD_COMMENTS: int(1, 10_000, 500),
+  DEVBUDDY_MODEL_TOOLS: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true"),
+  DEVBUDDY_ALLOWED_MODELS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((m) => m.trim()).filter((m) => m.length > 0)),
+  DEVBUDDY_TOOL_ROUNDS: int(0, LIMIT_CEILINGS.toolRounds, 8),
+  DEVBUDDY_TOOL_FILES: int(1, LIMIT_CEILINGS.files, 30),
+  DEVBUDDY_TOOL_READ_BYTES: int(1_000, LIMIT_CEILINGS.readBytes, 120_000),
+  DEVBUDDY_CONTEXT_TOKENS: int(4_000, LIMIT_CEILINGS.contextTokens, 64_000),
+  DEVBUDDY_REPO_MAX_FILE_BYTES: int(1_000, 10_000_000, 512_000),
+  DEVBUDDY_REPO_MAX_BYTES: int(100_000, 1_000_000_000, 30_000_000),
+  DEVBUDDY_REPO_MAX_FILES: int(1, 100_000, 5_000),
+  DEVBUDDY_REPO_CACHE_BYTES: int(0, 4_000_000_000, 200_000_000),
   DEVBUDDY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   NODE_ENV: z.string().optional(),
 });
@@ -63,6 +80,24 @@ export interface Settings {
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly shutdown: { readonly graceMs: number; readonly flushMs: number };
   readonly maxThreadComments: number;
+  readonly planner: {
+    /** Whether the model supports function calling (a repository's config may say otherwise). */
+    readonly tools: boolean;
+    readonly limits: PlannerLimits;
+    /** Models a repository's config may choose; empty = any. */
+    readonly allowedModels: readonly string[];
+  };
+  readonly repository: {
+    readonly maxFileBytes: number;
+    /** Text held for one repository at one commit. */
+    readonly maxTotalBytes: number;
+    readonly maxFiles: number;
+    /** The archive download is abandoned beyond this; files are then fetched one by one. */
+    readonly maxDownloadBytes: number;
+    readonly maxBlobFetches: number;
+    /** Loaded repositories kept for later runs (revisions read the same commit again). */
+    readonly cacheBytes: number;
+  };
 }
 
 export class SettingsError extends Error {
@@ -104,5 +139,23 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     finalWrite: { attempts: 5, backoffMs: ms(1000) },
     shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
+    planner: {
+      tools: e.DEVBUDDY_MODEL_TOOLS,
+      limits: {
+        toolRounds: e.DEVBUDDY_TOOL_ROUNDS,
+        files: e.DEVBUDDY_TOOL_FILES,
+        readBytes: e.DEVBUDDY_TOOL_READ_BYTES,
+        contextTokens: e.DEVBUDDY_CONTEXT_TOKENS,
+      },
+      allowedModels: e.DEVBUDDY_ALLOWED_MODELS,
+    },
+    repository: {
+      maxFileBytes: e.DEVBUDDY_REPO_MAX_FILE_BYTES,
+      maxTotalBytes: e.DEVBUDDY_REPO_MAX_BYTES,
+      maxFiles: e.DEVBUDDY_REPO_MAX_FILES,
+      maxDownloadBytes: Math.max(e.DEVBUDDY_REPO_MAX_BYTES * 4, 50_000_000),
+      maxBlobFetches: 300,
+      cacheBytes: e.DEVBUDDY_REPO_CACHE_BYTES,
+    },
   };
 }

@@ -1,5 +1,18 @@
 import { parseComment } from "../comments/comment-format.js";
+import { configNotice, resolveRepoConfig, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
+import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
+import { runPlanLoop } from "../planning/plan-loop.js";
+import { planMessages } from "../planning/plan-messages.js";
+import { planKindOf } from "../planning/plan-request.js";
+import { RepoTools } from "../planning/repo-tools.js";
+import type { RepoView } from "../planning/repo-view.js";
+import { buildStartingContext } from "../planning/starting-context.js";
+import { extractTerms, type Term } from "../planning/thread-terms.js";
+import { truncateMiddle } from "../planning/token-budget.js";
+import { referenceSummary, verifyReferences } from "../planning/verify-references.js";
+import { isEmptyRepository } from "../github/errors.js";
 import type {
   InstallationApi,
   IssueRef,
@@ -10,7 +23,7 @@ import type {
 } from "../github/github-adapter.js";
 import { LiveComment, type FinalOutcome } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
-import { ModelError, type FinishReason, type TokenUsage } from "../streaming/stream-parts.js";
+import type { FinishReason, ModelError } from "../streaming/stream-parts.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { CancelReason, RunHandle } from "./run-coordinator.js";
@@ -34,13 +47,32 @@ export interface AnswerRequest {
   /** The triggering comment as the payload had it, in case the comment list lags behind. */
   readonly triggerComment?: ThreadEntry;
   readonly sender: string;
+  /** "Bot" for GitHub Apps and other bot accounts: they may trigger only when the repository allows them by name. */
+  readonly senderType?: string;
+}
+
+/** What the repository loader is asked for; it answers with the repository at its default branch's head. */
+export interface RepositoryRequest {
+  readonly include: readonly string[] | undefined;
+  readonly exclude: readonly string[];
+  /** Ranks files when not all can be read: the ones the thread names first. */
+  readonly priority: (path: string) => number;
+  readonly signal: AbortSignal;
+}
+
+export interface PlanningDeps {
+  /** `.github/devbuddy.yml` as `context.config` returns it (null when absent; throws on bad YAML). */
+  readonly loadConfig: () => Promise<unknown>;
+  readonly configDefaults: RepoConfigDefaults;
+  readonly loadRepository: (request: RepositoryRequest) => Promise<RepoView>;
 }
 
 export interface AnswerRunDeps {
   readonly api: InstallationApi;
   readonly model: ModelClient;
   readonly botLogin: string;
-  readonly systemPrompt: string;
+  readonly systemPrompt: (options: SystemPromptOptions) => string;
+  readonly planning: PlanningDeps;
   readonly clock: Clock;
   readonly log: Logger;
   readonly editIntervalMs: number;
@@ -94,6 +126,72 @@ function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, tri
   );
 }
 
+type Authorization = "allowed" | "denied" | "ignored";
+
+/**
+ * Who may spend the App's budget: people who could push the change themselves (write,
+ * maintain, admin), plus the users and teams the repository's config names. Bots only
+ * when the config names them: two bots mentioning each other must not loop.
+ */
+async function authorize(api: InstallationApi, request: AnswerRequest, config: RepoConfig, log: Logger): Promise<Authorization> {
+  const login = request.sender.toLowerCase();
+  if (request.senderType === "Bot") {
+    const allowed = config.triggers.bots.some((bot) => bot.toLowerCase() === login);
+    log.info({ sender: request.sender, allowed }, "mention by a bot");
+    return allowed ? "allowed" : "ignored";
+  }
+  if (config.triggers.users.some((user) => user.toLowerCase() === login)) return "allowed";
+  const permission = await api.permission(request.repo, request.sender);
+  if (mayTrigger(permission)) return "allowed";
+  for (const team of config.triggers.teams) {
+    const [org, slug] = team.split("/") as [string, string];
+    try {
+      if (await api.teamMember(org, slug, request.sender)) return "allowed";
+    } catch (error) {
+      // Without the "members: read" permission GitHub answers 403; the team cannot grant access then.
+      log.warn({ err: error, team }, "could not check team membership");
+    }
+  }
+  log.info({ sender: request.sender, permission }, "mention by a user without write access ignored");
+  return "denied";
+}
+
+async function loadConfig(deps: AnswerRunDeps, log: Logger) {
+  let raw: unknown = null;
+  let error: unknown;
+  try {
+    raw = await deps.planning.loadConfig();
+  } catch (caught) {
+    error = caught;
+    log.warn({ err: caught }, "could not read the repository's devbuddy config");
+  }
+  const loaded = resolveRepoConfig(raw, deps.planning.configDefaults, error);
+  if (loaded.problems.length > 0) log.warn({ problems: loaded.problems }, "invalid repository config; using defaults");
+  return loaded;
+}
+
+/** Terms from the thread, the request weighing most: what the starting context looks for. */
+function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string): Term[] {
+  const human = thread.filter((c) => c.author.toLowerCase() !== botLogin.toLowerCase());
+  return extractTerms([
+    { text: `${request.issue.title}\n${request.issue.body}`, weight: 2 },
+    ...human.map((c) => ({ text: c.body, weight: c.id === request.triggerComment?.id ? 3 : 1 })),
+  ]);
+}
+
+function priorityFor(terms: readonly Term[]): (path: string) => number {
+  const needles = terms.filter((t) => t.text.length >= 3).map((t) => ({ text: t.text.toLowerCase(), weight: t.weight }));
+  return (path) => {
+    const lower = path.toLowerCase();
+    return needles.reduce((score, n) => (lower.includes(n.text) ? score + n.weight : score), 0);
+  };
+}
+
+const GUIDANCE_TOKENS = 4_000;
+/** Share of the context budget the starting context may use. */
+const STARTING_CONTEXT_SHARE = 0.35;
+const STARTING_CONTEXT_MAX_TOKENS = 24_000;
+
 export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps: AnswerRunDeps): Promise<void> {
   const { api, clock, runId } = deps;
   const issueRef: IssueRef = { ...request.repo, issueNumber: request.issue.number };
@@ -103,18 +201,17 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  // Only people who could push the change themselves may spend the App's budget; nothing
-  // of the repository is sent anywhere for anyone else.
-  let permission: RepoPermission;
+  const { config, problems } = await loadConfig(deps, log);
+  let authorization: Authorization;
   try {
-    permission = await api.permission(request.repo, request.sender);
+    authorization = await authorize(api, request, config, log);
   } catch (error) {
     log.error({ err: error, sender: request.sender }, "could not read the sender's permission; not answering");
     await react("confused");
     return;
   }
-  if (!mayTrigger(permission)) {
-    log.info({ sender: request.sender, permission }, "mention by a user without write access ignored");
+  if (authorization === "ignored") return;
+  if (authorization === "denied") {
     await react("confused");
     return;
   }
@@ -125,13 +222,17 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     issue: issueRef,
     runId,
     trigger: request.triggerKey,
-    model: deps.model.model,
+    model: config.model ?? deps.model.model,
     clock,
     log,
     editIntervalMs: deps.editIntervalMs,
     finalAttempts: deps.finalWrite.attempts,
     finalBackoffMs: deps.finalWrite.backoffMs,
   });
+  const notes: string[] = [];
+  const configProblem = configNotice(problems);
+  if (configProblem) notes.push(configProblem);
+  live.setNotes(notes);
 
   try {
     await handle.waitForTurn();
@@ -157,56 +258,141 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   if (request.triggerComment && !thread.some((c) => c.id === request.triggerComment?.id)) {
     thread.push(request.triggerComment);
   }
-  const messages = threadToMessages(request.issue, thread, {
-    botLogin: deps.botLogin,
-    currentRunId: runId,
-    currentTrigger: request.triggerKey,
-    systemPrompt: deps.systemPrompt,
-  });
 
   const model = new AbortController();
   const onCancel = (): void => model.abort(handle.cancelSignal.reason);
   handle.cancelSignal.addEventListener("abort", onCancel, { once: true });
+  if (handle.cancelSignal.aborted) onCancel();
   let postFailure: unknown;
+  live.setActivity("reading the repository…");
   const started = live.start().catch((error: unknown) => {
     postFailure = error;
     model.abort(error);
   });
 
-  let text = "";
-  let finish: FinishReason | undefined;
-  let usage: TokenUsage | undefined;
-  let failure: ModelError | undefined;
+  // Read the repository while the comment is being posted: the reader sees it at once.
+  const terms = threadTerms(request, thread, deps.botLogin);
+  let grounding: Grounding | undefined;
+  let guidance: string | undefined;
+  let noCode = "The repository could not be read for this answer.";
   try {
-    if (handle.cancelSignal.aborted) onCancel();
-    for await (const part of deps.model.stream(messages, model.signal)) {
-      if (part.type === "text-delta") {
-        text += part.text;
-        live.update(text);
-      } else {
-        finish = part.reason;
-        usage = part.usage;
-      }
-    }
+    const view = await deps.planning.loadRepository({
+      include: config.include,
+      exclude: config.exclude,
+      priority: priorityFor(terms),
+      signal: model.signal,
+    });
+    live.setActivity(`indexing ${view.loaded.size} files…`);
+    grounding = { view, index: await indexFor(view) };
+    const guidanceText = view.allPaths.has(REPO_GUIDANCE_PATH) ? await view.read(REPO_GUIDANCE_PATH) : undefined;
+    if (guidanceText?.trim()) guidance = truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
   } catch (error) {
-    failure = error instanceof ModelError ? error : new ModelError("server", "The model request failed unexpectedly.", { cause: error });
-  } finally {
-    handle.cancelSignal.removeEventListener("abort", onCancel);
+    if (isEmptyRepository(error)) {
+      log.info("the repository has no commits yet; planning without code");
+      noCode = "The repository has no commits yet.";
+      notes.push("📭 This repository has no commits yet, so there is no code to check this answer against.");
+    } else {
+      log.warn({ err: error }, "could not read the repository; planning without it");
+      if (!model.signal.aborted) notes.push("⚠️ devbuddy could not read the repository, so this answer is not checked against its code.");
+    }
   }
+
+  const useTools = config.tools && grounding !== undefined;
+  const threadMessages = threadToMessages(request.issue, thread, {
+    botLogin: deps.botLogin,
+    currentRunId: runId,
+    currentTrigger: request.triggerKey,
+    systemPrompt: deps.systemPrompt({
+      tools: useTools,
+      ...(guidance ? { guidance } : {}),
+      ...(config.instructions ? { instructions: config.instructions } : {}),
+    }),
+  });
+  const contextTokens = config.limits.contextTokens;
+  const starting = grounding
+    ? buildStartingContext({
+        view: grounding.view,
+        index: grounding.index,
+        terms,
+        maxTokens: Math.min(Math.floor(contextTokens * STARTING_CONTEXT_SHARE), STARTING_CONTEXT_MAX_TOKENS),
+      })
+    : undefined;
+  const kind = planKindOf(request.triggerComment?.body ?? request.issue.body);
+  const fitted = planMessages({
+    thread: threadMessages,
+    startingContext:
+      starting?.text ?? `${noCode} You have no code to check against: say so, and do not claim that any file or symbol exists.`,
+    kind,
+    contextTokens: Math.max(contextTokens - (starting?.tokens ?? 0), 1_000),
+  });
+  if (fitted.omittedTurns > 0) notes.push(`✂️ ${fitted.omittedTurns} older message${fitted.omittedTurns === 1 ? "" : "s"} of this thread did not fit the model's context and were left out.`);
+  if (fitted.truncatedTurns > 0) notes.push(`✂️ ${fitted.truncatedTurns} long message${fitted.truncatedTurns === 1 ? " was" : "s were"} shortened in the middle to fit the model's context.`);
+  log.info(
+    { kind, tools: useTools, contextTokens: fitted.tokens, startingTokens: starting?.tokens, symbols: starting?.symbols, leftOut: starting?.leftOut },
+    "planning request built",
+  );
+  live.setActivity("thinking…");
+
+  const result = await runPlanLoop({
+    model: deps.model,
+    messages: fitted.messages,
+    ...(useTools && grounding
+      ? { tools: new RepoTools(grounding.view, grounding.index, { files: config.limits.files, readBytes: config.limits.readBytes }) }
+      : {}),
+    maxToolRounds: config.limits.toolRounds,
+    streamOptions: {
+      ...(config.model ? { model: config.model } : {}),
+      ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
+    },
+    signal: model.signal,
+    log,
+    onText: (text) => live.update(text),
+    onActivity: (activity) => live.setActivity(activity),
+  });
+  handle.cancelSignal.removeEventListener("abort", onCancel);
   await started;
+
+  const verified = verifyReferences(result.text, grounding ? factsFor(grounding) : unverifiableFacts(`https://github.com/${request.repo.owner}/${request.repo.repo}`));
+  const summary = grounding ? referenceSummary(verified.references, grounding.view.sha) : undefined;
+  if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config)}.`);
+  if (summary) notes.push(summary);
+  live.setNotes(notes);
+  live.update(verified.text);
 
   const cancel = cancelReason(handle.cancelSignal);
   const outcome = decideOutcome({
-    text,
-    ...(finish === undefined ? {} : { finish }),
-    ...(failure && !cancel ? { failure } : {}),
+    text: result.text,
+    ...(result.finish === undefined ? {} : { finish: result.finish }),
+    ...(result.failure && !cancel ? { failure: result.failure } : {}),
     ...(cancel ? { cancel } : {}),
   });
   log.info(
-    { outcome: outcome.state, finish, failure: failure?.kind, chars: text.length, usage, postFailure: postFailure !== undefined },
+    {
+      outcome: outcome.state,
+      finish: result.finish,
+      failure: result.failure?.kind,
+      chars: result.text.length,
+      usage: result.usage,
+      rounds: result.rounds,
+      toolCalls: result.toolCalls,
+      references: verified.references.length,
+      unverified: verified.references.filter((r) => r.status === "unverified").length,
+      postFailure: postFailure !== undefined,
+    },
     "model run ended",
   );
   const delivery = await live.finish(outcome, handle.flushSignal);
   if (outcome.state === "done" && delivery.delivered) await react("rocket");
   else if (outcome.state === "failed" || !delivery.delivered) await react("confused");
+}
+
+function limitText(limit: "rounds" | "files" | "bytes", config: RepoConfig): string {
+  switch (limit) {
+    case "rounds":
+      return `${config.limits.toolRounds} tool rounds`;
+    case "files":
+      return `${config.limits.files} files`;
+    case "bytes":
+      return `${config.limits.readBytes} bytes read`;
+  }
 }

@@ -59,6 +59,8 @@ export class LiveComment {
   readonly #opts: LiveCommentOptions;
   readonly #parts: Part[] = [];
   #text = "";
+  #activity: string | undefined;
+  #notes: readonly string[] = [];
   #final: FinalOutcome | undefined;
   #progress: AbortController | undefined;
   #lastWriteEndedAt = Number.NEGATIVE_INFINITY;
@@ -85,6 +87,19 @@ export class LiveComment {
   update(text: string): void {
     if (this.#final) return;
     this.#text = text;
+    this.#requestProgress();
+  }
+
+  /** What devbuddy is doing now ("reading `src/ai.ts` …"), shown in the status line while streaming. */
+  setActivity(activity: string | undefined): void {
+    if (this.#final || activity === this.#activity) return;
+    this.#activity = activity;
+    this.#requestProgress();
+  }
+
+  /** Facts shown above the status line, e.g. an invalid config; they stay in the final comment. */
+  setNotes(notes: readonly string[]): void {
+    this.#notes = notes;
     this.#requestProgress();
   }
 
@@ -175,6 +190,8 @@ export class LiveComment {
         },
         model: this.#opts.model,
         ...(index === last && this.#final?.notice ? { notice: this.#final.notice } : {}),
+        ...(index === last && this.#notes.length > 0 ? { notes: this.#notes } : {}),
+        ...(index === last && !this.#final && this.#activity ? { activity: this.#activity } : {}),
         ...(previousUrl ? { previousUrl } : {}),
         ...(nextUrl ? { nextUrl } : {}),
         ...(this.#final ? { parts: chunks.length } : {}),

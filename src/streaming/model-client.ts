@@ -1,8 +1,9 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
+import type { ChatCompletionFunctionTool, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { ModelError, type ChatMessage, type StreamPart, type TokenUsage } from "./stream-parts.js";
+import { ModelError, type ChatMessage, type StreamPart, type TokenUsage, type ToolCall, type ToolSpec } from "./stream-parts.js";
 
 /**
  * The streaming model client: Chat Completions with `stream: true`, as an
@@ -12,8 +13,12 @@ import { ModelError, type ChatMessage, type StreamPart, type TokenUsage } from "
  * stalls half-way would hang for ever; three watchdogs of our own cover that:
  * first token, idle gap between chunks, and the whole answer. A stream that ends without
  * a `finish_reason` (a proxy closing the connection cleanly) is an error, not success.
- * Failures are retried only while no text has been yielded: once a reader has seen
+ * Failures are retried only while nothing has been yielded: once a reader has seen
  * text, starting over would show it twice.
+ *
+ * Tool calls (function calling) arrive as deltas spread over many chunks; they are
+ * assembled here and yielded whole, in index order, just before the finish part, so a
+ * consumer never sees half a call. Their deltas count as progress for the watchdogs.
  */
 
 export interface ModelTimeouts {
@@ -41,10 +46,28 @@ export interface ModelClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+export interface StreamOptions {
+  readonly tools?: readonly ToolSpec[];
+  /** "none" forbids tool calls for this request (tools are still described, so the history stays valid). */
+  readonly toolChoice?: "auto" | "none";
+  /** Per-request overrides (from the repository's config). */
+  readonly model?: string;
+  readonly temperature?: number;
+}
+
 export interface ModelClient {
   readonly model: string;
-  stream(messages: readonly ChatMessage[], signal?: AbortSignal): AsyncIterable<StreamPart>;
+  stream(messages: readonly ChatMessage[], signal?: AbortSignal, options?: StreamOptions): AsyncIterable<StreamPart>;
 }
+
+// One piece of a tool call. Only `index` is always present: OpenAI sends id, type and
+// name in the first delta of an index and the arguments in pieces after it.
+const toolCallDeltaSchema = z.object({
+  index: z.number().int().nonnegative(),
+  id: z.string().nullish(),
+  type: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
 
 // Untrusted input: a compatible server may send anything. Azure's first chunk has
 // `choices: []`, and a usage chunk comes last with `choices: []` too.
@@ -52,13 +75,72 @@ const chunkSchema = z.object({
   choices: z
     .array(
       z.object({
-        delta: z.object({ content: z.string().nullish() }).nullish(),
+        delta: z
+          .object({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish() })
+          .nullish(),
         finish_reason: z.string().nullish(),
       }),
     )
     .nullish(),
   usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number() }).nullish(),
 });
+
+/** Assembles tool calls from their deltas, keyed by `index` (parallel calls may interleave). */
+class ToolCallAssembler {
+  readonly #byIndex = new Map<number, { id: string; name: string; arguments: string }>();
+
+  add(delta: z.infer<typeof toolCallDeltaSchema>): void {
+    let call = this.#byIndex.get(delta.index);
+    if (!call) {
+      call = { id: "", name: "", arguments: "" };
+      this.#byIndex.set(delta.index, call);
+    }
+    // An id may come again on later deltas, or empty at first: the first non-empty one names the call.
+    if (!call.id && delta.id) call.id = delta.id;
+    call.name += delta.function?.name ?? "";
+    call.arguments += delta.function?.arguments ?? "";
+  }
+
+  /** The complete calls in index order. */
+  calls(): ToolCall[] {
+    return [...this.#byIndex.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, call]) => {
+        if (!call.name) {
+          throw new ModelError("protocol", `The model sent a tool call (#${index}) without naming the tool.`);
+        }
+        // A `tool` message must answer the call by id, so a server that sends none still needs one.
+        return { id: call.id || `call_${index}`, name: call.name, arguments: call.arguments };
+      });
+  }
+}
+
+function toWireMessage(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case "tool":
+      return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
+    case "assistant":
+      if (message.toolCalls && message.toolCalls.length > 0) {
+        return {
+          role: "assistant",
+          // OpenAI's own assistant messages carry `content: null` when they only call tools.
+          content: message.content || null,
+          tool_calls: message.toolCalls.map((call) => ({
+            id: call.id,
+            type: "function",
+            function: { name: call.name, arguments: call.arguments },
+          })),
+        };
+      }
+      return { role: "assistant", content: message.content };
+    default:
+      return { role: message.role, content: message.content };
+  }
+}
+
+function toWireTool(tool: ToolSpec): ChatCompletionFunctionTool {
+  return { type: "function", function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
+}
 
 function seconds(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms)} ms`;
@@ -135,21 +217,21 @@ export class OpenAIModelClient implements ModelClient {
     });
   }
 
-  async *stream(messages: readonly ChatMessage[], signal?: AbortSignal): AsyncIterable<StreamPart> {
+  async *stream(messages: readonly ChatMessage[], signal?: AbortSignal, options: StreamOptions = {}): AsyncIterable<StreamPart> {
     const { clock, retries, retryBaseMs, retryAfterBaseMs = 1000, log } = this.#opts;
     const deadline = clock.now() + this.#opts.timeouts.totalMs;
     for (let attempt = 0; ; attempt++) {
-      const progress = { text: false };
+      const progress = { yielded: false };
       try {
-        yield* this.#attempt(messages, deadline, progress, signal);
+        yield* this.#attempt(messages, options, deadline, progress, signal);
         return;
       } catch (caught) {
         const error = toModelError(caught);
-        const canRetry = error.retryable && !progress.text && attempt < retries && !signal?.aborted;
+        const canRetry = error.retryable && !progress.yielded && attempt < retries && !signal?.aborted;
         if (!canRetry) throw error;
         const delay = Math.max(retryBaseMs * 2 ** attempt, (error.retryAfterSeconds ?? 0) * retryAfterBaseMs);
         if (clock.now() + delay >= deadline) throw error;
-        log.warn({ kind: error.kind, status: error.status, attempt: attempt + 1, delayMs: delay }, "model request failed before any text; retrying");
+        log.warn({ kind: error.kind, status: error.status, attempt: attempt + 1, delayMs: delay }, "model request failed before anything was yielded; retrying");
         await clock.sleep(delay, signal).catch(() => {
           throw new ModelError("aborted", "The request to the model was cancelled.");
         });
@@ -159,8 +241,9 @@ export class OpenAIModelClient implements ModelClient {
 
   async *#attempt(
     messages: readonly ChatMessage[],
+    options: StreamOptions,
     deadline: number,
-    progress: { text: boolean },
+    progress: { yielded: boolean },
     outer: AbortSignal | undefined,
   ): AsyncGenerator<StreamPart> {
     const { clock, timeouts } = this.#opts;
@@ -193,24 +276,30 @@ export class OpenAIModelClient implements ModelClient {
     const stall = (): ModelError =>
       new ModelError("stall", `The model stopped sending text for ${seconds(timeouts.idleMs)}.`, { retryable: true });
 
+    const tools = options.tools ?? [];
+    const temperature = options.temperature ?? this.#opts.temperature;
     try {
       const stream = await this.#client.chat.completions.create(
         {
-          model: this.model,
-          messages: messages.map((m) => ({ role: m.role, content: m.content })),
+          model: options.model ?? this.model,
+          messages: messages.map(toWireMessage),
           stream: true,
           stream_options: { include_usage: true },
-          ...(this.#opts.temperature === undefined ? {} : { temperature: this.#opts.temperature }),
+          // OpenAI rejects `tool_choice` without `tools`, so both go together or not at all.
+          ...(tools.length > 0 ? { tools: tools.map(toWireTool), tool_choice: options.toolChoice ?? "auto" } : {}),
+          ...(temperature === undefined ? {} : { temperature }),
           ...(this.#opts.maxOutputTokens === undefined ? {} : { max_completion_tokens: this.#opts.maxOutputTokens }),
         },
         { signal: controller.signal },
       );
+      let started = false;
       let finish: string | undefined;
       let usage: TokenUsage | undefined;
+      const toolCalls = new ToolCallAssembler();
       for await (const raw of stream) {
         const chunk = chunkSchema.safeParse(raw);
         if (!chunk.success) throw new ModelError("protocol", "The model service sent a chunk devbuddy could not read.");
-        if (progress.text) arm(timeouts.idleMs, stall);
+        if (started) arm(timeouts.idleMs, stall);
         if (chunk.data.usage) {
           usage = { promptTokens: chunk.data.usage.prompt_tokens, completionTokens: chunk.data.usage.completion_tokens };
         }
@@ -218,11 +307,15 @@ export class OpenAIModelClient implements ModelClient {
         if (!choice) continue;
         if (choice.finish_reason) finish = choice.finish_reason;
         const text = choice.delta?.content;
+        const calls = choice.delta?.tool_calls ?? [];
+        // A tool call being written is the model at work, even though nothing is shown yet.
+        if (!started && (text || calls.length > 0)) {
+          started = true;
+          arm(timeouts.idleMs, stall);
+        }
+        for (const delta of calls) toolCalls.add(delta);
         if (text) {
-          if (!progress.text) {
-            progress.text = true;
-            arm(timeouts.idleMs, stall);
-          }
+          progress.yielded = true;
           yield { type: "text-delta", text };
         }
       }
@@ -230,6 +323,10 @@ export class OpenAIModelClient implements ModelClient {
       if (cause) throw cause;
       if (finish === undefined) {
         throw new ModelError("cut", "The model's stream ended before the answer was complete.", { retryable: true });
+      }
+      for (const call of toolCalls.calls()) {
+        progress.yielded = true;
+        yield { type: "tool-call", call };
       }
       yield usage ? { type: "finish", reason: finish, usage } : { type: "finish", reason: finish };
     } catch (error) {

@@ -1,5 +1,5 @@
-import type { ModelClient } from "../../src/streaming/model-client.js";
-import { ModelError, type ChatMessage, type StreamPart } from "../../src/streaming/stream-parts.js";
+import type { ModelClient, StreamOptions } from "../../src/streaming/model-client.js";
+import { ModelError, type ChatMessage, type StreamPart, type TokenUsage, type ToolCall } from "../../src/streaming/stream-parts.js";
 
 /**
  * A model client the test drives by hand: each `stream()` call becomes a `ScriptedCall`
@@ -8,12 +8,15 @@ import { ModelError, type ChatMessage, type StreamPart } from "../../src/streami
  */
 export class ScriptedCall {
   readonly messages: readonly ChatMessage[];
+  /** What the caller passed to `stream()`: tools, tool choice, model and temperature overrides. */
+  readonly options: StreamOptions | undefined;
   readonly #queue: Array<StreamPart | { error: ModelError } | "end"> = [];
   #wake: (() => void) | undefined;
   aborted = false;
 
-  constructor(messages: readonly ChatMessage[]) {
+  constructor(messages: readonly ChatMessage[], options?: StreamOptions) {
     this.messages = messages;
+    this.options = options;
   }
 
   text(...pieces: string[]): this {
@@ -21,8 +24,14 @@ export class ScriptedCall {
     return this;
   }
 
-  finish(reason = "stop"): this {
-    this.#push({ type: "finish", reason });
+  /** A complete tool call, as the real client yields it once the stream has ended (follow with `finish("tool_calls")`). */
+  toolCall(call: ToolCall): this {
+    this.#push({ type: "tool-call", call });
+    return this;
+  }
+
+  finish(reason = "stop", usage?: TokenUsage): this {
+    this.#push(usage ? { type: "finish", reason, usage } : { type: "finish", reason });
     this.#push("end");
     return this;
   }
@@ -66,8 +75,8 @@ export class ScriptedModel implements ModelClient {
   readonly calls: ScriptedCall[] = [];
   #waiters: Array<(call: ScriptedCall) => void> = [];
 
-  stream(messages: readonly ChatMessage[], signal?: AbortSignal): AsyncIterable<StreamPart> {
-    const call = new ScriptedCall(messages);
+  stream(messages: readonly ChatMessage[], signal?: AbortSignal, options?: StreamOptions): AsyncIterable<StreamPart> {
+    const call = new ScriptedCall(messages, options);
     this.calls.push(call);
     for (const waiter of this.#waiters.splice(0)) waiter(call);
     return call.iterate(signal);

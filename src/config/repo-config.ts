@@ -1,0 +1,198 @@
+import { z } from "zod";
+
+/**
+ * Per-repository configuration: `.github/devbuddy.yml`, read with Probot's
+ * `context.config` (so `_extends` and the owner's `.github` repository work as in other
+ * Probot apps) and validated here. Pure: the caller loads the YAML.
+ *
+ * An invalid file is never half-applied: every problem is reported with its field, and
+ * the run uses the defaults for the whole file. Half-applying could, for example, keep a
+ * `triggers` list while dropping the `paths.exclude` that was meant to go with it.
+ */
+
+export const REPO_CONFIG_PATH = ".github/devbuddy.yml";
+export const REPO_GUIDANCE_PATH = ".github/devbuddy.md";
+
+/** The hard ceilings, whatever a repository asks for: they bound the App's cost per run. */
+export const LIMIT_CEILINGS = {
+  toolRounds: 20,
+  files: 100,
+  readBytes: 2_000_000,
+  contextTokens: 400_000,
+} as const;
+
+const login = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/, { error: "must be a GitHub login, such as octocat or renovate[bot]" });
+const team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+  error: "must be written org/team-slug, such as acme/maintainers",
+});
+const pattern = z.string().min(1).max(500);
+
+const fileSchema = z.strictObject({
+  _extends: z.string().optional(),
+  model: z.string().min(1).max(100).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** Whether the model supports function calling; without it, only the starting context is sent. */
+  tools: z.boolean().optional(),
+  instructions: z.string().max(8_000).optional(),
+  paths: z
+    .strictObject({
+      include: z.array(pattern).max(200).optional(),
+      exclude: z.array(pattern).max(200).optional(),
+    })
+    .optional(),
+  limits: z
+    .strictObject({
+      tool_rounds: z.number().int().min(0).max(LIMIT_CEILINGS.toolRounds).optional(),
+      files: z.number().int().min(1).max(LIMIT_CEILINGS.files).optional(),
+      read_bytes: z.number().int().min(1_000).max(LIMIT_CEILINGS.readBytes).optional(),
+      context_tokens: z.number().int().min(4_000).max(LIMIT_CEILINGS.contextTokens).optional(),
+    })
+    .optional(),
+  triggers: z
+    .strictObject({
+      users: z.array(login).max(200).optional(),
+      teams: z.array(team).max(50).optional(),
+      bots: z.array(login).max(50).optional(),
+    })
+    .optional(),
+});
+
+export type RepoConfigFile = z.infer<typeof fileSchema>;
+
+export interface PlannerLimits {
+  /** Model rounds that may call tools; one more round without tools writes the plan. */
+  readonly toolRounds: number;
+  /** Distinct files the tools may return content of. */
+  readonly files: number;
+  /** Bytes of file content the tools may return in all. */
+  readonly readBytes: number;
+  /** Prompt tokens the conversation may use (the answer's room comes on top). */
+  readonly contextTokens: number;
+}
+
+export interface RepoConfig {
+  readonly model: string | undefined;
+  readonly temperature: number | undefined;
+  readonly tools: boolean;
+  readonly instructions: string | undefined;
+  readonly include: readonly string[] | undefined;
+  readonly exclude: readonly string[];
+  readonly limits: PlannerLimits;
+  readonly triggers: { readonly users: readonly string[]; readonly teams: readonly string[]; readonly bots: readonly string[] };
+}
+
+export interface RepoConfigDefaults {
+  readonly tools: boolean;
+  readonly limits: PlannerLimits;
+  /** Models a repository may choose; empty = any. */
+  readonly allowedModels: readonly string[];
+}
+
+export interface ConfigProblem {
+  /** Dotted field path, e.g. "limits.tool_rounds"; "" for the file itself. */
+  readonly field: string;
+  readonly problem: string;
+}
+
+export interface LoadedRepoConfig {
+  readonly config: RepoConfig;
+  /** Empty when the file is valid or absent. */
+  readonly problems: readonly ConfigProblem[];
+  readonly source: "file" | "defaults";
+}
+
+export function defaultRepoConfig(defaults: RepoConfigDefaults): RepoConfig {
+  return {
+    model: undefined,
+    temperature: undefined,
+    tools: defaults.tools,
+    instructions: undefined,
+    include: undefined,
+    exclude: [],
+    limits: defaults.limits,
+    triggers: { users: [], teams: [], bots: [] },
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const json = JSON.stringify(value);
+  return json === undefined ? typeof value : json.length > 60 ? `${json.slice(0, 57)}…` : json;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function problemsOf(error: z.ZodError, raw: unknown): ConfigProblem[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `\`${k}\``).join(", ");
+      return { field, problem: `unknown setting${issue.keys.length > 1 ? "s" : ""} ${keys}` };
+    }
+    return { field, problem: `${issue.message} (found ${describe(valueAt(raw, issue.path))})` };
+  });
+}
+
+/**
+ * Validates what `context.config` returned: null when there is no file. `loadError` is
+ * the error it threw, e.g. for YAML that does not parse.
+ */
+export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, loadError?: unknown): LoadedRepoConfig {
+  const fallback = defaultRepoConfig(defaults);
+  if (loadError !== undefined) {
+    const message = loadError instanceof Error ? loadError.message.split("\n")[0] : String(loadError);
+    return { config: fallback, problems: [{ field: "", problem: `could not be read: ${message}` }], source: "defaults" };
+  }
+  if (raw === null || raw === undefined) return { config: fallback, problems: [], source: "defaults" };
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) return { config: fallback, problems: problemsOf(parsed.error, raw), source: "defaults" };
+  const file = parsed.data;
+  if (file.model !== undefined && defaults.allowedModels.length > 0 && !defaults.allowedModels.includes(file.model)) {
+    const allowed = defaults.allowedModels.map((m) => `\`${m}\``).join(", ");
+    return {
+      config: fallback,
+      problems: [{ field: "model", problem: `\`${file.model}\` is not offered by this devbuddy installation (choose one of ${allowed})` }],
+      source: "defaults",
+    };
+  }
+  return {
+    config: {
+      model: file.model,
+      temperature: file.temperature,
+      tools: file.tools ?? defaults.tools,
+      instructions: file.instructions?.trim() || undefined,
+      include: file.paths?.include,
+      exclude: file.paths?.exclude ?? [],
+      limits: {
+        toolRounds: file.limits?.tool_rounds ?? defaults.limits.toolRounds,
+        files: file.limits?.files ?? defaults.limits.files,
+        readBytes: file.limits?.read_bytes ?? defaults.limits.readBytes,
+        contextTokens: file.limits?.context_tokens ?? defaults.limits.contextTokens,
+      },
+      triggers: {
+        users: file.triggers?.users ?? [],
+        teams: file.triggers?.teams ?? [],
+        bots: file.triggers?.bots ?? [],
+      },
+    },
+    problems: [],
+    source: "file",
+  };
+}
+
+/** The notice shown in the answer when the file was invalid: every problem, with its field. */
+export function configNotice(problems: readonly ConfigProblem[]): string | undefined {
+  if (problems.length === 0) return undefined;
+  const lines = problems.slice(0, 10).map((p) => `- ${p.field ? `\`${p.field}\`: ` : ""}${p.problem}`);
+  if (problems.length > 10) lines.push(`- … and ${problems.length - 10} more`);
+  return [`⚙️ \`${REPO_CONFIG_PATH}\` is invalid, so this answer used the default settings:`, ...lines].join("\n");
+}

@@ -1,0 +1,46 @@
+import { SymbolIndex } from "../code-index/symbol-index.js";
+import type { RepoView } from "./repo-view.js";
+import { linesOf } from "./starting-context.js";
+import type { CodeFacts } from "./verify-references.js";
+
+/**
+ * The repository as the planner knows it: a view of one commit and its symbol index.
+ * The index is built once per view object; a cached snapshot (the same commit, read
+ * again for a revision) reuses it.
+ */
+
+export interface Grounding {
+  readonly view: RepoView;
+  readonly index: SymbolIndex;
+}
+
+const indexes = new WeakMap<RepoView, Promise<SymbolIndex>>();
+
+export function indexFor(view: RepoView): Promise<SymbolIndex> {
+  const cached = indexes.get(view);
+  if (cached) return cached;
+  const index = SymbolIndex.build([...view.loaded].map(([path, text]) => ({ path, text })));
+  // A failed build is not cached: the next run tries again.
+  index.catch(() => indexes.delete(view));
+  indexes.set(view, index);
+  return index;
+}
+
+export function factsFor(grounding: Grounding): CodeFacts {
+  const { view, index } = grounding;
+  return {
+    htmlUrl: view.htmlUrl,
+    sha: view.sha,
+    paths: view.allPaths,
+    lineCount: (path) => {
+      const text = view.loaded.get(path);
+      return text === undefined ? undefined : linesOf(text).length;
+    },
+    lookup: (name) => index.lookup(name),
+  };
+}
+
+/** When the repository could not be read, nothing can be verified: every reference is marked. */
+export function unverifiableFacts(htmlUrl: string): CodeFacts {
+  return { htmlUrl, sha: "unknown", paths: new Set(), lineCount: () => undefined, lookup: () => [] };
+}

@@ -1,0 +1,128 @@
+import type { ModelClient, StreamOptions } from "../streaming/model-client.js";
+import { ModelError, type ChatMessage, type FinishReason, type TokenUsage, type ToolCall, type ToolSpec } from "../streaming/stream-parts.js";
+import type { Logger } from "../util/logger.js";
+import { describeCall, type ToolResult } from "./repo-tools.js";
+
+/**
+ * The model's turn: stream, run the tools it asks for, stream again, until it writes
+ * the plan or the rounds run out. Text of every round goes to `onText` as it arrives
+ * (the live comment); each tool call is announced through `onActivity` first.
+ *
+ * Bounded: at most `maxToolRounds` rounds may call tools; the round after that is asked
+ * with tool_choice "none", with a note that the reading budget is spent. A model that
+ * calls tools anyway then ends the loop: its text so far is the answer.
+ */
+
+/** What runs the model's tool calls (`RepoTools`). */
+export interface ToolRunner {
+  readonly specs: readonly ToolSpec[];
+  execute(call: ToolCall): Promise<ToolResult>;
+}
+
+export interface PlanLoopInput {
+  readonly model: ModelClient;
+  readonly messages: readonly ChatMessage[];
+  /** Undefined for models without tool support: one plain round. */
+  readonly tools?: ToolRunner;
+  readonly maxToolRounds: number;
+  readonly streamOptions?: Omit<StreamOptions, "tools" | "toolChoice">;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  onText(text: string): void;
+  onActivity(activity: string | undefined): void;
+}
+
+export interface PlanLoopResult {
+  readonly text: string;
+  readonly finish?: FinishReason;
+  readonly usage?: TokenUsage;
+  readonly failure?: ModelError;
+  /** Model requests made. */
+  readonly rounds: number;
+  readonly toolCalls: number;
+  /** Which limit ended the reading, if one did. */
+  readonly limit?: "rounds" | "files" | "bytes";
+}
+
+/** Finished tool calls shown in the status line. */
+const TRAIL = 3;
+
+const BUDGET_SPENT =
+  "[devbuddy: the reading budget for this answer is spent; no more tools. Write the answer now from what you have read, and say what you could not check.]";
+
+function addUsage(total: TokenUsage | undefined, more: TokenUsage | undefined): TokenUsage | undefined {
+  if (!more) return total;
+  if (!total) return more;
+  return { promptTokens: total.promptTokens + more.promptTokens, completionTokens: total.completionTokens + more.completionTokens };
+}
+
+export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult> {
+  const messages: ChatMessage[] = [...input.messages];
+  let text = "";
+  let usage: TokenUsage | undefined;
+  let toolCalls = 0;
+  let limit: PlanLoopResult["limit"];
+  const tools = input.tools;
+  // What was read so far stays in the status line until the plan streams: edits are
+  // coalesced, so a tool call that takes a moment might otherwise never be seen.
+  const trail: string[] = [];
+  const withTrail = (now: string): string => [...trail.slice(-TRAIL), now].join(" · ");
+
+  for (let round = 0; ; round++) {
+    const mayCallTools = tools !== undefined && round < input.maxToolRounds;
+    if (tools && !mayCallTools && round > 0) {
+      limit ??= "rounds";
+      messages.push({ role: "user", content: BUDGET_SPENT });
+    }
+    const options: StreamOptions = {
+      ...input.streamOptions,
+      ...(tools ? { tools: tools.specs, toolChoice: mayCallTools ? "auto" : "none" } : {}),
+    };
+    const separator = text.length > 0 && !text.endsWith("\n\n") ? "\n\n" : "";
+    let roundText = "";
+    const calls: ToolCall[] = [];
+    let finish: FinishReason | undefined;
+    try {
+      for await (const part of input.model.stream(messages, input.signal, options)) {
+        if (part.type === "text-delta") {
+          if (roundText.length === 0) input.onActivity(undefined);
+          roundText += part.text;
+          input.onText(text + separator + roundText);
+        } else if (part.type === "tool-call") {
+          calls.push(part.call);
+        } else {
+          finish = part.reason;
+          usage = addUsage(usage, part.usage);
+        }
+      }
+    } catch (error) {
+      const failure = error instanceof ModelError ? error : new ModelError("server", "The model request failed unexpectedly.", { cause: error });
+      text += roundText.length > 0 ? separator + roundText : "";
+      return { text, failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+    }
+    if (roundText.length > 0) text += separator + roundText;
+
+    if (calls.length === 0 || !tools || !mayCallTools) {
+      if (calls.length > 0) input.log.warn({ calls: calls.map((c) => c.name) }, "the model asked for tools after they were withdrawn; ending with its text");
+      return { text, rounds: round + 1, toolCalls, ...(finish === undefined ? {} : { finish }), ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+    }
+
+    messages.push({ role: "assistant", content: roundText, toolCalls: calls });
+    for (const call of calls) {
+      if (input.signal.aborted) break;
+      const words = describeCall(call);
+      input.onActivity(withTrail(words.doing));
+      const result = await tools.execute(call);
+      trail.push(words.done);
+      toolCalls++;
+      if (result.limit) limit = result.limit;
+      input.log.debug({ tool: call.name, ok: result.ok, bytes: result.content.length, limit: result.limit }, "tool call");
+      messages.push({ role: "tool", toolCallId: call.id, content: result.content });
+    }
+    input.onActivity(withTrail("thinking…"));
+    if (input.signal.aborted) {
+      const failure = new ModelError("aborted", "The request to the model was cancelled.");
+      return { text, failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+    }
+  }
+}

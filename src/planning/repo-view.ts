@@ -1,0 +1,29 @@
+import type { RepoRef } from "../github/github-adapter.js";
+
+/**
+ * What the planner needs of the repository at one commit: the shape `RepoSnapshot`
+ * provides. An interface of its own so the planner can be tested on an in-memory tree.
+ */
+export interface RepoView {
+  readonly repo: RepoRef;
+  readonly sha: string;
+  readonly defaultBranch: string;
+  readonly htmlUrl: string;
+  /** Every file path of the commit's tree, read or not. */
+  readonly allPaths: ReadonlySet<string>;
+  /** Files that passed the path filter (not vendored, generated, binary, ignored, excluded or too large). */
+  readonly eligible: readonly { readonly path: string; readonly size: number }[];
+  /** Eligible text files whose content devbuddy holds. */
+  readonly loaded: ReadonlyMap<string, string>;
+  /** How many files were left out, and why. */
+  readonly skipped: ReadonlyMap<string, number>;
+  readonly treeTruncated: boolean;
+  /** Why a path is not readable ("vendored", "binary", "missing", …); undefined when it is. */
+  skipReason(path: string): string | undefined;
+  /** The text of an eligible file, fetched if it was not loaded; undefined otherwise. */
+  read(path: string): Promise<string | undefined>;
+}
+
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}

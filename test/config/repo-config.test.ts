@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { configNotice, resolveRepoConfig, type RepoConfigDefaults } from "../../src/config/repo-config.js";
+
+const DEFAULTS: RepoConfigDefaults = {
+  tools: true,
+  limits: { toolRounds: 8, files: 30, readBytes: 120_000, contextTokens: 64_000 },
+  allowedModels: [],
+};
+
+describe("resolveRepoConfig", () => {
+  it("uses the defaults, without problems, when the repository has no config file", () => {
+    const loaded = resolveRepoConfig(null, DEFAULTS);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.source).toBe("defaults");
+    expect(loaded.config.limits).toEqual(DEFAULTS.limits);
+    expect(loaded.config.tools).toBe(true);
+    expect(loaded.config.triggers).toEqual({ users: [], teams: [], bots: [] });
+  });
+
+  it("applies every field of a valid file", () => {
+    const loaded = resolveRepoConfig(
+      {
+        model: "gpt-4.1",
+        temperature: 0.1,
+        tools: false,
+        instructions: "  Prefer small steps.  ",
+        paths: { include: ["src/**"], exclude: ["src/generated/**"] },
+        limits: { tool_rounds: 3, files: 10, read_bytes: 50_000, context_tokens: 32_000 },
+        triggers: { users: ["octocat"], teams: ["acme/maintainers"], bots: ["renovate[bot]"] },
+      },
+      DEFAULTS,
+    );
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.source).toBe("file");
+    expect(loaded.config).toEqual({
+      model: "gpt-4.1",
+      temperature: 0.1,
+      tools: false,
+      instructions: "Prefer small steps.",
+      include: ["src/**"],
+      exclude: ["src/generated/**"],
+      limits: { toolRounds: 3, files: 10, readBytes: 50_000, contextTokens: 32_000 },
+      triggers: { users: ["octocat"], teams: ["acme/maintainers"], bots: ["renovate[bot]"] },
+    });
+  });
+
+  it("fills the fields a partial file leaves out from the defaults", () => {
+    const loaded = resolveRepoConfig({ limits: { files: 5 } }, DEFAULTS);
+    expect(loaded.config.limits).toEqual({ ...DEFAULTS.limits, files: 5 });
+    expect(loaded.config.tools).toBe(true);
+  });
+
+  it("reports each invalid field exactly, with what it found, and falls back to the defaults for the whole file", () => {
+    const loaded = resolveRepoConfig(
+      { temperature: "hot", limits: { tool_rounds: 50 }, triggers: { teams: ["maintainers"] }, paths: { exclude: ["x"] } },
+      DEFAULTS,
+    );
+    expect(loaded.source).toBe("defaults");
+    expect(loaded.config.exclude).toEqual([]);
+    const fields = loaded.problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(["temperature", "limits.tool_rounds", "triggers.teams.0"]));
+    const rounds = loaded.problems.find((p) => p.field === "limits.tool_rounds");
+    expect(rounds?.problem).toMatch(/20/);
+    expect(rounds?.problem).toContain("found 50");
+    const team = loaded.problems.find((p) => p.field === "triggers.teams.0");
+    expect(team?.problem).toContain("org/team-slug");
+    expect(team?.problem).toContain('found "maintainers"');
+  });
+
+  it("names unknown settings (a typo is a problem, not silently ignored)", () => {
+    const loaded = resolveRepoConfig({ temprature: 0.3 }, DEFAULTS);
+    expect(loaded.problems).toEqual([{ field: "", problem: "unknown setting `temprature`" }]);
+  });
+
+  it("reports a file that is not a mapping", () => {
+    const loaded = resolveRepoConfig("just text", DEFAULTS);
+    expect(loaded.problems).toHaveLength(1);
+    expect(loaded.problems[0]?.problem).toContain('found "just text"');
+  });
+
+  it("reports a YAML error from context.config with its first line", () => {
+    const loaded = resolveRepoConfig(undefined, DEFAULTS, new Error("bad indentation of a mapping entry (3:5)\n\n 1 | x\n"));
+    expect(loaded.problems).toEqual([{ field: "", problem: "could not be read: bad indentation of a mapping entry (3:5)" }]);
+    expect(loaded.source).toBe("defaults");
+  });
+
+  it("refuses a model the installation does not offer", () => {
+    const loaded = resolveRepoConfig({ model: "o3-pro" }, { ...DEFAULTS, allowedModels: ["gpt-4.1-mini", "gpt-4.1"] });
+    expect(loaded.source).toBe("defaults");
+    expect(loaded.config.model).toBeUndefined();
+    expect(loaded.problems[0]).toEqual({
+      field: "model",
+      problem: "`o3-pro` is not offered by this devbuddy installation (choose one of `gpt-4.1-mini`, `gpt-4.1`)",
+    });
+  });
+});
+
+describe("configNotice", () => {
+  it("lists every problem under one heading that says the defaults were used", () => {
+    const notice = configNotice([
+      { field: "limits.tool_rounds", problem: "Too big: expected number to be <=20 (found 50)" },
+      { field: "", problem: "unknown setting `x`" },
+    ]);
+    expect(notice).toBe(
+      [
+        "⚙️ `.github/devbuddy.yml` is invalid, so this answer used the default settings:",
+        "- `limits.tool_rounds`: Too big: expected number to be <=20 (found 50)",
+        "- unknown setting `x`",
+      ].join("\n"),
+    );
+    expect(configNotice([])).toBeUndefined();
+  });
+});

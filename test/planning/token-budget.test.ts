@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { countTokens, fitConversation, messageTokens, truncateMiddle } from "../../src/planning/token-budget.js";
+import type { ChatMessage } from "../../src/streaming/stream-parts.js";
+
+const words = (n: number, word = "token"): string => Array.from({ length: n }, (_, i) => `${word}${i % 10}`).join(" ");
+
+describe("countTokens", () => {
+  it("counts text that contains special-token markers as plain text instead of throwing", () => {
+    expect(countTokens("a <|endoftext|> b")).toBeGreaterThan(3);
+    expect(countTokens("hello world")).toBe(2);
+  });
+});
+
+describe("truncateMiddle", () => {
+  it("keeps the start and the end, says how much is missing, and fits the target", () => {
+    const text = `START ${words(3000)} END`;
+    const cut = truncateMiddle(text, 500, "issue");
+    expect(cut.startsWith("START ")).toBe(true);
+    expect(cut.endsWith(" END")).toBe(true);
+    expect(cut).toMatch(/\[… \d+ tokens of this issue left out to fit the context …\]/);
+    expect(countTokens(cut)).toBeLessThanOrEqual(560);
+  });
+
+  it("returns short text unchanged", () => {
+    expect(truncateMiddle("short", 100)).toBe("short");
+  });
+});
+
+describe("fitConversation", () => {
+  const system: ChatMessage = { role: "system", content: "SYSTEM" };
+  const issue: ChatMessage = { role: "user", content: `Issue #1: title\nOpened by alice:\n\n${words(200)}` };
+  const turn = (i: number, role: "user" | "assistant" = "user"): ChatMessage => ({
+    role,
+    content: role === "user" ? `Comment by bob:\n\nturn ${i} ${words(300)}` : `PLAN ${i} ${words(300)}`,
+  });
+
+  it("keeps everything, in order, when it fits", () => {
+    const turns = [issue, turn(1), turn(2, "assistant"), turn(3)];
+    const fit = fitConversation({ system, context: [], turns }, 100_000);
+    expect(fit.messages).toEqual([system, ...turns]);
+    expect(fit.omittedTurns).toBe(0);
+    expect(fit.tokens).toBe([system, ...turns].reduce((s, m) => s + messageTokens(m), 0));
+  });
+
+  it("keeps the issue, the latest plan, the request and the newest turns; leaves out older turns with a marker in their place", () => {
+    const turns = [issue, turn(1), turn(2, "assistant"), turn(3), turn(4), turn(5), turn(6, "assistant"), turn(7), turn(8)];
+    const budget = 3_000;
+    const fit = fitConversation({ system, context: [{ role: "user", content: "CONTEXT" }], turns }, budget);
+    const contents = fit.messages.map((m) => m.content.slice(0, 30));
+    expect(fit.messages[0]).toEqual(system);
+    expect(fit.messages[1]?.content).toBe("CONTEXT");
+    expect(fit.messages[2]).toEqual(issue);
+    expect(contents).toContain(turn(6, "assistant").content.slice(0, 30));
+    expect(contents).toContain(turn(8).content.slice(0, 30));
+    expect(contents).not.toContain(turn(1).content.slice(0, 30));
+    const marker = fit.messages.find((m) => m.content.startsWith("[devbuddy:"));
+    expect(marker?.content).toMatch(/^\[devbuddy: \d+ earlier messages? of this thread left out here to fit the model's context\.\]$/);
+    expect(fit.omittedTurns).toBeGreaterThan(0);
+    expect(fit.tokens).toBeLessThanOrEqual(budget);
+    // The marker sits where the turns were: right after the issue.
+    expect(fit.messages[3]).toBe(marker);
+  });
+
+  it("cuts a huge issue in the middle instead of dropping it, and keeps the closing instruction", () => {
+    const huge: ChatMessage = { role: "user", content: `Issue #1: big\nOpened by alice:\n\nSTART ${words(40_000)} END` };
+    const closing: ChatMessage = { role: "user", content: "WRITE THE FINAL PLAN" };
+    const fit = fitConversation({ system, context: [], turns: [huge, turn(1)], closing }, 4_000);
+    expect(fit.truncatedTurns).toBe(1);
+    expect(fit.messages[1]?.content).toContain("START");
+    expect(fit.messages[1]?.content).toContain("END");
+    expect(fit.messages[1]?.content).toContain("tokens of this issue left out");
+    expect(fit.messages.at(-1)).toEqual(closing);
+    expect(fit.tokens).toBeLessThanOrEqual(4_000);
+  });
+});

@@ -1,0 +1,241 @@
+import { describe, expect, it } from "vitest";
+import { GitHubError } from "../../src/github/errors.js";
+import { parseComment, renderComment } from "../../src/comments/comment-format.js";
+import { CONTEXT_PREFIX } from "../../src/planning/plan-messages.js";
+import { FINAL_PLAN_INSTRUCTION } from "../../src/planning/plan-request.js";
+import { REQUEST, reactions, setup } from "../helpers/answer-harness.js";
+
+/**
+ * Issue 3's scenarios through `runAnswer`: the repository read through the snapshot
+ * loader, the starting context and tools the model gets, live progress, references
+ * checked in the published comment, revisions, and the repository's config.
+ */
+
+const ASKS_CALLERS = { ...REQUEST.triggerComment!, body: "@devbuddy which methods call the AI client? Plan streaming for them." };
+
+function finalBody(github: { bodies(): string[] }): string {
+  return github.bodies()[0] as string;
+}
+
+describe("a grounded answer", () => {
+  it("gives the model the real call sites of AI.call, not the orchestrator, and marks a method that does not exist", async () => {
+    const { github, model, clock, start, sha } = setup();
+    const finished = start({ ...REQUEST, triggerComment: ASKS_CALLERS });
+    const call = await model.call(0);
+    const context = call.messages[1]?.content ?? "";
+    expect(context.startsWith(CONTEXT_PREFIX)).toBe(true);
+    const callers = context.slice(context.indexOf("`AI.call` —"), context.indexOf("\n- ", context.indexOf("`AI.call` —")));
+    expect(callers).toContain("called from 3 places in all files devbuddy parsed:");
+    expect(callers).toContain("agent/planner.py:12 in `Planner.plan_steps`");
+    expect(callers).toContain("agent/planner.py:17 in `Planner.refine`");
+    expect(callers).toContain("agent/codegen.py:12 in `CodeGenerator.generate`");
+    expect(callers).not.toMatch(/orchestrator/i);
+    // What the filters skipped never reaches the model.
+    expect(context).not.toContain("vendor/shim");
+    expect(context).not.toContain("debug.log");
+
+    call.text(
+      "**Stream the AI client's answers.**\n",
+      "1. Add `AI.stream_call` to `agent/ai.py`, next to `AI.call`.\n",
+      "2. Make `Planner.plan_steps` and `CodeGenerator.generate` use it.\n",
+      "3. Add `agent/stream.py` (new).\n",
+      "4. Update `Orchestrator.start_streaming`.",
+    );
+    call.finish();
+    await clock.advance(20_000);
+    await finished();
+
+    const parsed = parseComment(finalBody(github));
+    const blob = `https://github.test/o/r/blob/${sha}`;
+    expect(parsed?.text).toBe(
+      [
+        "**Stream the AI client's answers.**",
+        `1. Add \`AI.stream_call\` ⚠️ *unverified* to [\`agent/ai.py\`](${blob}/agent/ai.py), next to [\`AI.call\`](${blob}/agent/ai.py#L13-L24).`,
+        `2. Make [\`Planner.plan_steps\`](${blob}/agent/planner.py#L11-L13) and [\`CodeGenerator.generate\`](${blob}/agent/codegen.py#L11-L14) use it.`,
+        "3. Add `agent/stream.py` (new).",
+        "4. Update `Orchestrator.start_streaming` ⚠️ *unverified*.",
+      ].join("\n"),
+    );
+    expect(finalBody(github)).toContain(`> References checked against \`${sha.slice(0, 7)}\`: 4 linked, 1 new, 2 ⚠️ not found`);
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
+  });
+
+  it("reads the repository once: one archive download, no file-by-file fetching", async () => {
+    const { github, model, clock, start } = setup();
+    const finished = start();
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(github.readsOf("archive")).toHaveLength(1);
+    expect(github.readsOf("blob").length).toBeLessThanOrEqual(3); // .gitignore / .gitattributes only
+  });
+
+  it("shows what it reads while the model uses tools, then streams the plan", async () => {
+    const { github, model, clock, start, sha } = setup();
+    const finished = start();
+    const first = await model.call(0);
+    expect(first.options?.tools?.map((t) => t.name)).toEqual(["list_files", "read_file", "search_code", "find_symbol"]);
+    await clock.advance(3_000);
+    first.toolCall({ id: "c1", name: "find_symbol", arguments: '{"name": "AI.call"}' });
+    first.toolCall({ id: "c2", name: "read_file", arguments: '{"path": "agent/nope.py"}' });
+    first.finish("tool_calls");
+    const second = await model.call(1);
+    await clock.advance(3_000);
+    const results = second.messages.filter((m) => m.role === "tool");
+    expect(results[0]?.content).toContain("- agent/planner.py:17 in Planner.refine:");
+    expect(results[0]?.content).not.toMatch(/orchestrator/i);
+    expect(results[1]?.content).toBe("Error: There is no file agent/nope.py at commit " + sha.slice(0, 7) + ".");
+    await clock.advance(3_000);
+    second.text("**Plan**").finish();
+    await clock.advance(20_000);
+    await finished();
+    const history = github.writes.filter((w) => w.op !== "react").map((w) => w.body ?? "");
+    expect(history.some((b) => b.includes("⏳ looked up `AI.call` · read `agent/nope.py` · thinking…"))).toBe(true);
+    expect(parseComment(finalBody(github))?.text).toBe("**Plan**");
+    expect(finalBody(github)).not.toContain("⏳");
+  });
+
+  it("revises with the whole thread: the previous plan as the model's own turn, then the correction", async () => {
+    const { github, model, clock, start } = setup();
+    github.thread.push(
+      { id: 40, author: "maint", authorType: "User", body: "@devbuddy plan this" },
+      {
+        id: 41,
+        author: "devbuddy[bot]",
+        authorType: "Bot",
+        body: renderComment({ text: "1. Change `Orchestrator.run`.", meta: { v: 1, run: "r0", part: 1, state: "done", trigger: "c40" } }),
+      },
+      { id: 42, author: "maint", authorType: "User", body: "@devbuddy you forgot the AI class" },
+    );
+    const finished = start({ ...REQUEST, triggerComment: { id: 42, author: "maint", authorType: "User", body: "@devbuddy you forgot the AI class" } });
+    const call = await model.call(0);
+    expect(call.messages.slice(2)).toEqual([
+      { role: "user", content: "Issue #1: Enable response streaming\nOpened by alice:\n\nStream the AI answer." },
+      { role: "user", content: "Comment by maint:\n\n@devbuddy plan this" },
+      { role: "assistant", content: "1. Change `Orchestrator.run`." },
+      { role: "user", content: "Comment by maint:\n\n@devbuddy you forgot the AI class" },
+    ]);
+    call.finish();
+    await clock.advance(20_000);
+    await finished();
+  });
+
+  it("asks for a complete, self-contained plan when the thread says 'summarize into a final plan'", async () => {
+    const { model, clock, start } = setup();
+    const finished = start({ ...REQUEST, triggerComment: { id: 42, author: "maint", authorType: "User", body: "@devbuddy summarize into a final plan" } });
+    const call = await model.call(0);
+    expect(call.messages.at(-1)).toEqual({ role: "user", content: FINAL_PLAN_INSTRUCTION });
+    expect(call.messages.at(-2)).toEqual({ role: "user", content: "Comment by maint:\n\n@devbuddy summarize into a final plan" });
+    call.finish();
+    await clock.advance(20_000);
+    await finished();
+  });
+
+  it("plans without the repository when it cannot be read, says so, and marks every reference unverified", async () => {
+    const { github, model, clock, start } = setup();
+    github.failReadOnce("tree", new GitHubError("Reading the tree failed with HTTP 403: Resource not accessible by integration", { kind: "permanent", status: 403 }));
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages[1]?.content).toContain("The repository could not be read for this answer.");
+    expect(call.options?.tools).toBeUndefined();
+    call.text("Edit `agent/ai.py`.").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(parseComment(finalBody(github))?.text).toBe("Edit `agent/ai.py` ⚠️ *unverified*.");
+    expect(finalBody(github)).toContain("> ⚠️ devbuddy could not read the repository, so this answer is not checked against its code.");
+  });
+
+  it("says plainly when the repository has no commits yet, instead of reporting a failure", async () => {
+    const { github, model, clock, start, log } = setup({ repository: false });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages[1]?.content).toBe(`${CONTEXT_PREFIX}The repository has no commits yet. You have no code to check against: say so, and do not claim that any file or symbol exists.`);
+    call.text("Create `agent/ai.py` (new).").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(parseComment(finalBody(github))?.text).toBe("Create `agent/ai.py` (new).");
+    expect(finalBody(github)).toContain("> 📭 This repository has no commits yet, so there is no code to check this answer against.");
+    expect(finalBody(github)).not.toContain("could not read");
+    expect(log.lines.filter((l) => l.level === "warn" || l.level === "error")).toEqual([]);
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
+  });
+});
+
+describe("the repository's config", () => {
+  it("reports an invalid file in the comment with the exact field, and answers with the defaults", async () => {
+    const { github, model, clock, start, log } = setup({ config: { limits: { tool_rounds: "many" }, temperature: 0.3 } });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.options?.temperature).toBeUndefined();
+    expect(call.options?.tools).toBeDefined();
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain(
+      "> ⚙️ `.github/devbuddy.yml` is invalid, so this answer used the default settings:\n> - `limits.tool_rounds`: Invalid input: expected number, received string (found \"many\")",
+    );
+    expect(log.lines.some((l) => l.level === "warn" && l.message.includes("invalid repository config"))).toBe(true);
+  });
+
+  it("reports YAML that does not parse", async () => {
+    const { github, model, clock, start } = setup({ config: new Error("bad indentation of a mapping entry (2:3)") });
+    const finished = start();
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain("> - could not be read: bad indentation of a mapping entry (2:3)");
+  });
+
+  it("applies model, temperature, instructions and no tools from a valid file", async () => {
+    const { github, model, clock, start } = setup({
+      config: { model: "gpt-4.1", temperature: 0.1, tools: false, instructions: "Write steps of one line." },
+    });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.options).toEqual({ model: "gpt-4.1", temperature: 0.1 });
+    expect(call.messages[0]?.content).toContain("tools=false");
+    expect(call.messages[0]?.content).toContain("instructions=Write steps of one line.");
+    // Without tools the pre-built context is all the model gets, and it still has the call sites.
+    expect(call.messages[1]?.content).toContain("### Definitions matching the thread");
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain("devbuddy · gpt-4.1");
+  });
+
+  it("lets the users the config names trigger without write access", async () => {
+    const { github, model, clock, start } = setup({ config: { triggers: { users: ["Reader"] } } });
+    github.permissions.set("reader", "read");
+    const finished = start({ ...REQUEST, sender: "reader" });
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
+  });
+
+  it("lets members of a configured team trigger", async () => {
+    const { github, model, clock, start } = setup({ config: { triggers: { teams: ["acme/planners"] } } });
+    github.teams.set("acme/planners", new Set(["carol"]));
+    const finished = start({ ...REQUEST, sender: "carol" });
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
+  });
+
+  it("answers a bot only when the config allows it by name, and ignores other bots silently", async () => {
+    const allowed = setup({ config: { triggers: { bots: ["helper[bot]"] } } });
+    const run = allowed.start({ ...REQUEST, sender: "helper[bot]", senderType: "Bot" });
+    (await allowed.model.call(0)).text("Plan").finish();
+    await allowed.clock.advance(20_000);
+    await run();
+    expect(reactions(allowed.github)).toEqual(["eyes", "rocket"]);
+
+    const other = setup({ config: { triggers: { bots: ["helper[bot]"] } } });
+    const ignored = other.start({ ...REQUEST, sender: "renovate[bot]", senderType: "Bot" });
+    await other.clock.advance(5_000);
+    await ignored();
+    expect(other.model.calls).toHaveLength(0);
+    expect(other.github.writes).toEqual([]);
+  });
+});
