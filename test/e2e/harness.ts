@@ -187,3 +187,18 @@ export async function until<T>(app: AppProcess, what: string, check: () => T | u
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** devbuddy's comments on the scene's issue, oldest first. */
+export const botAnswers = (github: FakeGitHub, scene: Scene): GitHubComment[] =>
+  github.comments(scene.repo.owner.login, scene.repo.name, scene.issue.number).filter((c) => c.user.login === github.botLogin);
+
+/** The reactions on a comment, in the order they were put. */
+export const reactionsOn = (github: FakeGitHub, commentId: number): string[] =>
+  github
+    .reactions()
+    .filter((r) => r.subject === "comment" && r.subjectId === commentId)
+    .map((r) => r.content);
+
+/** Waits until the run that answers `commentId` has put its last reaction (🚀 or 😕). */
+export const untilAnswered = (app: AppProcess, github: FakeGitHub, commentId: number, what = "the run to finish") =>
+  until(app, what, () => (reactionsOn(github, commentId).some((r) => r === "rocket" || r === "confused") ? true : undefined));

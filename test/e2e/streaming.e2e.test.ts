@@ -8,11 +8,14 @@ import {
   SPACING_MS,
   TIME_SCALE,
   WEBHOOK_SECRET,
+  botAnswers,
   commentPayload,
   mention,
   newScene,
+  reactionsOn as reactionsOnComment,
   startApp,
   until,
+  untilAnswered,
   type AppProcess,
   type Scene,
 } from "./harness.js";
@@ -39,18 +42,9 @@ afterAll(async () => {
   await openai?.close();
 });
 
-const answers = (scene: Scene): GitHubComment[] =>
-  github.comments(scene.repo.owner.login, scene.repo.name, scene.issue.number).filter((c) => c.user.login === "devbuddy[bot]");
-
-const reactionsOn = (commentId: number): string[] =>
-  github
-    .reactions()
-    .filter((r) => r.subject === "comment" && r.subjectId === commentId)
-    .map((r) => r.content);
-
-/** Waits until the run that answers `commentId` has put its last reaction. */
-const finished = (commentId: number, what = "the run to finish") =>
-  until(app, what, () => (reactionsOn(commentId).some((r) => r === "rocket" || r === "confused") ? true : undefined));
+const answers = (scene: Scene): GitHubComment[] => botAnswers(github, scene);
+const reactionsOn = (commentId: number): string[] => reactionsOnComment(github, commentId);
+const finished = (commentId: number, what?: string) => untilAnswered(app, github, commentId, what);
 
 const writesFor = (scene: Scene) => github.writes().filter((w) => w.path.startsWith(`/repos/${scene.repo.owner.login}/${scene.repo.name}/`));
 
