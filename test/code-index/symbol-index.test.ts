@@ -146,3 +146,22 @@ describe("SymbolIndex over the agent fixture", () => {
     expect(index.enclosing("no/such/file.py", 1)).toBeUndefined();
   });
 });
+
+describe("SymbolIndex.build on a large repository", () => {
+  it("lets the event loop turn while it parses, so webhooks and other answers are not held up", async () => {
+    // ~400 KB of source: parsed in one go, this would hold the loop for a fifth of a second or more.
+    const files = Array.from({ length: 60 }, (_, copy) => sourceFiles().map((f) => ({ path: `pkg${copy}/${f.path}`, text: f.text }))).flat();
+    expect(files.reduce((bytes, f) => bytes + f.text.length, 0)).toBeGreaterThan(300_000);
+    let turns = 0;
+    const count = (): void => {
+      turns++;
+      pending = setImmediate(count);
+    };
+    let pending = setImmediate(count);
+    const built = await SymbolIndex.build(files);
+    clearImmediate(pending);
+    expect(built.fileCount).toBe(files.length);
+    // About once per 32 KB slice (ten here); without slicing the loop turns once, after the build.
+    expect(turns).toBeGreaterThanOrEqual(5);
+  });
+});
