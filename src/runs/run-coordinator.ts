@@ -149,7 +149,7 @@ export class RunCoordinator {
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const { clock, log, graceMs, flushMs } = this.#opts;
+    const { log, graceMs, flushMs } = this.#opts;
     for (const run of this.#runs) {
       if (!run.hasTurn) run.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
     }

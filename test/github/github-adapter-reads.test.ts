@@ -1,11 +1,8 @@
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubError } from "../../src/github/errors.js";
-import { InstallationGitHub, type ArchiveOptions } from "../../src/github/github-adapter.js";
+import type { ArchiveOptions, InstallationGitHub } from "../../src/github/github-adapter.js";
 import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { ManualClock } from "../helpers/manual-clock.js";
-import { testScheduler } from "../helpers/memory-github.js";
-import { recordingLogger } from "../helpers/recording-logger.js";
+import { adapterOnFake } from "../helpers/adapter-on-fake.js";
 
 /**
  * The adapter's reads against the loopback GitHub with a real Probot Octokit: the
@@ -21,14 +18,7 @@ let api: InstallationGitHub;
 
 beforeEach(async () => {
   gh = await startFakeGitHub();
-  const octokit = new ProbotOctokit({
-    auth: { token: "ghs_test" },
-    baseUrl: gh.apiBase,
-    retry: { enabled: false },
-    throttle: { enabled: false },
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  });
-  api = new InstallationGitHub(octokit, testScheduler(new ManualClock(), recordingLogger()));
+  api = adapterOnFake(gh);
 });
 
 afterEach(async () => {

@@ -1,11 +1,9 @@
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InstallationGitHub } from "../../src/github/github-adapter.js";
+import type { InstallationGitHub } from "../../src/github/github-adapter.js";
 import { loadSnapshot, SnapshotCache, type LoadSnapshotOptions, type SnapshotLimits } from "../../src/repository/repo-snapshot.js";
 import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
-import { ManualClock } from "../helpers/manual-clock.js";
-import { testScheduler } from "../helpers/memory-github.js";
+import { adapterOnFake } from "../helpers/adapter-on-fake.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
 /**
@@ -45,15 +43,8 @@ let log: ReturnType<typeof recordingLogger>;
 
 beforeEach(async () => {
   gh = await startFakeGitHub();
-  const octokit = new ProbotOctokit({
-    auth: { token: "ghs_test" },
-    baseUrl: gh.apiBase,
-    retry: { enabled: false },
-    throttle: { enabled: false },
-    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-  });
   log = recordingLogger();
-  api = new InstallationGitHub(octokit, testScheduler(new ManualClock(), log));
+  api = adapterOnFake(gh, log);
 });
 
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OpenAIModelClient, type ModelClientOptions } from "../../src/streaming/model-client.js";
-import { ModelError, type ChatMessage, type StreamPart, type ToolSpec } from "../../src/streaming/stream-parts.js";
+import type { ChatMessage, StreamPart, ToolSpec } from "../../src/streaming/stream-parts.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import {
   chatChunk,
@@ -16,6 +16,7 @@ import {
   type ToolCallScript,
 } from "../fakes/sse.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { consumeStream } from "../helpers/consume-stream.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
 /**
@@ -64,28 +65,6 @@ function client(responder: FakeFetchResponder, overrides: Partial<ModelClientOpt
   return { model, clock, fetch };
 }
 
-interface Outcome {
-  parts: StreamPart[];
-  text: string;
-  error?: ModelError;
-}
-
-function consume(stream: AsyncIterable<StreamPart>): { outcome: Promise<Outcome>; seen: Outcome } {
-  const seen: Outcome = { parts: [], text: "" };
-  const outcome = (async () => {
-    try {
-      for await (const part of stream) {
-        seen.parts.push(part);
-        if (part.type === "text-delta") seen.text += part.text;
-      }
-    } catch (error) {
-      if (!(error instanceof ModelError)) throw error;
-      seen.error = error;
-    }
-    return seen;
-  })();
-  return { outcome, seen };
-}
 
 const toolStream = (text: string[], toolCalls: ToolCallScript[], opts: TextStreamOptions = {}, cuts: "every-byte" | number = 64) =>
   splitBytes(encodeSse(textStreamEvents(text, { toolCalls, ...opts })), cuts);
@@ -105,7 +84,7 @@ describe("OpenAIModelClient with tools", () => {
         { signal: init.signal ?? null },
       ),
     );
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
     expect(result.error).toBeUndefined();
     expect(result.parts).toEqual([
       { type: "tool-call", call: { id: "call_abc", name: "read_file", arguments: '{"path": "docs/résumé 日本.md", "start": 1}' } },
@@ -127,7 +106,7 @@ describe("OpenAIModelClient with tools", () => {
       "[DONE]",
     ]);
     const { model } = client(() => sseResponse(splitBytes(wire, 7)));
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
     expect(result.error).toBeUndefined();
     expect(toolCallsOf(result.parts)).toEqual([
       { id: "call_a", name: "read_file", arguments: '{"path":"agent/ai.py"}' },
@@ -143,7 +122,7 @@ describe("OpenAIModelClient with tools", () => {
       { id: "call_3", name: "read_file", arguments: '{"path":"b.py"}' },
     ];
     const { model } = client(() => sseResponse(toolStream([], calls, { toolCallOrder: "interleaved" }, 5)));
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
     expect(toolCallsOf(result.parts)).toEqual([
       { id: "call_1", name: "read_file", arguments: '{"path":"a.py"}' },
       { id: "call_2", name: "search_code", arguments: '{"query":"x"}' },
@@ -155,7 +134,7 @@ describe("OpenAIModelClient with tools", () => {
     const { model } = client(() =>
       sseResponse(toolStream(["Let me read ", "the AI client."], [{ id: "call_1", name: "read_file", arguments: ['{"path":"agent/', 'ai.py"}'] }])),
     );
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
     expect(result.parts).toEqual([
       { type: "text-delta", text: "Let me read " },
       { type: "text-delta", text: "the AI client." },
@@ -170,7 +149,7 @@ describe("OpenAIModelClient with tools", () => {
     });
     // role, text, first tool-call piece, then nothing more.
     const { model, clock, fetch } = client(({ init }) => sseResponse(perEvent(events), { stallAfter: 3, signal: init.signal ?? null }));
-    const { outcome, seen } = consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] }));
+    const { outcome, seen } = consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] }));
     await vi.waitFor(() => expect(seen.text).toBe("Checking the planner."));
     await clock.advance(5_000);
     const result = await outcome;
@@ -187,7 +166,7 @@ describe("OpenAIModelClient with tools", () => {
         ? sseResponse(perEvent(textStreamEvents([], { toolCalls: [call] })), { cutAfter: 2, signal: init.signal ?? null })
         : sseResponse(toolStream([], [call])),
     );
-    const { outcome } = consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] }));
+    const { outcome } = consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] }));
     await settle();
     await clock.advance(500);
     const result = await outcome;
@@ -206,7 +185,7 @@ describe("OpenAIModelClient with tools", () => {
       "[DONE]",
     ]);
     const { model } = client(() => sseResponse(splitBytes(wire, 64)));
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE, SEARCH_CODE] })).outcome;
     expect(toolCallsOf(result.parts).map((c) => c.id)).toEqual(["call_0", "call_real"]);
   });
 
@@ -217,7 +196,7 @@ describe("OpenAIModelClient with tools", () => {
       "[DONE]",
     ]);
     const { model, fetch } = client(() => sseResponse(splitBytes(wire, 64)));
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
     expect(result.error).toMatchObject({ kind: "protocol", retryable: false });
     expect(result.error?.message).toBe("The model sent a tool call (#0) without naming the tool.");
     expect(result.parts).toEqual([]);
@@ -231,7 +210,7 @@ describe("OpenAIModelClient with tools", () => {
       "[DONE]",
     ]);
     const { model } = client(() => sseResponse(splitBytes(wire, 64)));
-    const result = await consume(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
+    const result = await consumeStream(model.stream(MESSAGES, undefined, { tools: [READ_FILE] })).outcome;
     expect(result.error).toMatchObject({ kind: "protocol" });
   });
 
@@ -252,7 +231,7 @@ describe("OpenAIModelClient with tools", () => {
           signal: init.signal ?? null,
         }),
       );
-      const { outcome, seen } = consume(model.stream(MESSAGES, undefined, { tools: [SEARCH_CODE] }));
+      const { outcome, seen } = consumeStream(model.stream(MESSAGES, undefined, { tools: [SEARCH_CODE] }));
       await clock.advance(30_000);
       expect(seen.error).toBeUndefined();
       await clock.advance(20_000);
@@ -275,7 +254,7 @@ describe("OpenAIModelClient with tools", () => {
           }),
         { retries: 0 },
       );
-      const { outcome, seen } = consume(model.stream(MESSAGES, undefined, { tools: [SEARCH_CODE] }));
+      const { outcome, seen } = consumeStream(model.stream(MESSAGES, undefined, { tools: [SEARCH_CODE] }));
       await clock.advance(20_999);
       expect(seen.error).toBeUndefined();
       await clock.advance(1);
@@ -349,8 +328,8 @@ describe("OpenAIModelClient with tools", () => {
         log: recordingLogger(),
       });
 
-      const first = await consume(model.stream(history, undefined, { tools: [READ_FILE, SEARCH_CODE], model: "gpt-repo", temperature: 0.1 })).outcome;
-      const second = await consume(model.stream(history, undefined, { tools: [READ_FILE, SEARCH_CODE], toolChoice: "none" })).outcome;
+      const first = await consumeStream(model.stream(history, undefined, { tools: [READ_FILE, SEARCH_CODE], model: "gpt-repo", temperature: 0.1 })).outcome;
+      const second = await consumeStream(model.stream(history, undefined, { tools: [READ_FILE, SEARCH_CODE], toolChoice: "none" })).outcome;
 
       expect(first.error).toBeUndefined();
       expect(first.text).toBe("Planner.plan_steps calls it.");
@@ -370,8 +349,8 @@ describe("OpenAIModelClient with tools", () => {
 
     it("sends neither tools nor tool_choice when no tools are given", async () => {
       const { model, fetch } = client(() => sseResponse(toolStream(["ok"], [])));
-      await consume(model.stream(MESSAGES, undefined, { toolChoice: "none" })).outcome;
-      await consume(model.stream(MESSAGES, undefined, { tools: [] })).outcome;
+      await consumeStream(model.stream(MESSAGES, undefined, { toolChoice: "none" })).outcome;
+      await consumeStream(model.stream(MESSAGES, undefined, { tools: [] })).outcome;
       for (const call of fetch.calls) {
         expect(call.body).not.toHaveProperty("tools");
         expect(call.body).not.toHaveProperty("tool_choice");
@@ -392,7 +371,7 @@ describe("OpenAIModelClient with tools", () => {
         log: recordingLogger(),
       });
       const orphan: ChatMessage[] = [...MESSAGES, { role: "tool", toolCallId: "call_9", content: "stray" }];
-      const result = await consume(model.stream(orphan, undefined, { tools: [READ_FILE] })).outcome;
+      const result = await consumeStream(model.stream(orphan, undefined, { tools: [READ_FILE] })).outcome;
       expect(result.error).toMatchObject({ kind: "bad-request", status: 400 });
     });
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { OpenAIModelClient, type ModelClientOptions } from "../../src/streaming/model-client.js";
-import type { ChatMessage, StreamPart } from "../../src/streaming/stream-parts.js";
-import { ModelError } from "../../src/streaming/stream-parts.js";
+import type { ChatMessage } from "../../src/streaming/stream-parts.js";
 import {
   chatChunk,
   encodeSse,
@@ -14,6 +13,7 @@ import {
   type FakeFetchResponder,
 } from "../fakes/sse.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
+import { consumeStream } from "../helpers/consume-stream.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
 const MESSAGES: ChatMessage[] = [
@@ -40,30 +40,6 @@ function client(responder: FakeFetchResponder, overrides: Partial<ModelClientOpt
   return { model, clock, fetch, log };
 }
 
-interface Outcome {
-  parts: StreamPart[];
-  text: string;
-  error?: ModelError;
-}
-
-/** Consumes a stream in the background, keeping what arrived and how it ended. */
-function consume(stream: AsyncIterable<StreamPart>, stopAfterParts?: number): { outcome: Promise<Outcome>; seen: Outcome } {
-  const seen: Outcome = { parts: [], text: "" };
-  const outcome = (async () => {
-    try {
-      for await (const part of stream) {
-        seen.parts.push(part);
-        if (part.type === "text-delta") seen.text += part.text;
-        if (stopAfterParts !== undefined && seen.parts.length >= stopAfterParts) break;
-      }
-    } catch (error) {
-      if (!(error instanceof ModelError)) throw error;
-      seen.error = error;
-    }
-    return seen;
-  })();
-  return { outcome, seen };
-}
 
 /** Byte offset just after the SSE event that carries `text` (ASCII wires only). */
 function through(pieces: string[], text: string): number {
@@ -80,7 +56,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch } = client(({ init }) =>
       sseResponse(stream(pieces, { usage: { prompt_tokens: 12, completion_tokens: 7 } }, "every-byte"), { signal: init.signal ?? null }),
     );
-    const { outcome } = consume(model.stream(MESSAGES));
+    const { outcome } = consumeStream(model.stream(MESSAGES));
     const result = await outcome;
     expect(result.error).toBeUndefined();
     expect(result.text).toBe(pieces.join(""));
@@ -97,14 +73,14 @@ describe("OpenAIModelClient", () => {
   it("skips chunks without choices (Azure's first chunk, the usage chunk)", async () => {
     const wire = encodeSse([{ ...chatChunk({}), choices: [] }, chatChunk({ content: "ok" }), chatChunk({}, { finishReason: "stop" }), "[DONE]"]);
     const { model } = client(() => sseResponse(splitBytes(wire, 7)));
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(result.text).toBe("ok");
     expect(result.parts.at(-1)).toEqual({ type: "finish", reason: "stop" });
   });
 
   it("treats a stream that ends without a finish reason as cut, and does not retry once text was shown", async () => {
     const { model, fetch } = client(() => sseResponse(stream(["Half an ans"], { finishReason: null, done: true })));
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(result.text).toBe("Half an ans");
     expect(result.error).toMatchObject({ kind: "cut" });
     expect(result.parts.some((p) => p.type === "finish")).toBe(false);
@@ -114,7 +90,7 @@ describe("OpenAIModelClient", () => {
   it("reports a dropped connection mid-answer as cut", async () => {
     const pieces = ["one ", "two ", "three"];
     const { model, fetch } = client(() => sseResponse(stream(pieces, {}, "every-byte"), { cutAfter: through(pieces, "two ") + 10 }));
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(result.error).toMatchObject({ kind: "cut" });
     expect(result.text).toBe("one two ");
     expect(fetch.calls).toHaveLength(1);
@@ -125,7 +101,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch, clock } = client(() =>
       ++call === 1 ? jsonResponse(openAIErrorBody(503), 503) : sseResponse(stream(["fine"])),
     );
-    const { outcome, seen } = consume(model.stream(MESSAGES));
+    const { outcome, seen } = consumeStream(model.stream(MESSAGES));
     await settle();
     expect(fetch.calls).toHaveLength(1);
     await clock.advance(499);
@@ -142,7 +118,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch, clock } = client(() =>
       ++call === 1 ? jsonResponse(openAIErrorBody(429), 429, { "retry-after": "3" }) : sseResponse(stream(["ok"])),
     );
-    const { outcome } = consume(model.stream(MESSAGES));
+    const { outcome } = consumeStream(model.stream(MESSAGES));
     await clock.advance(2999);
     expect(fetch.calls).toHaveLength(1);
     await clock.advance(1);
@@ -153,7 +129,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch } = client(() =>
       jsonResponse({ error: { message: "Incorrect API key provided: sk-test-secret-key", type: "invalid_request_error", code: "invalid_api_key" } }, 401),
     );
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(fetch.calls).toHaveLength(1);
     expect(result.error).toMatchObject({ kind: "auth", status: 401, retryable: false });
     expect(result.error?.message).toBe("The model service rejected devbuddy's credentials (HTTP 401 (invalid_api_key)).");
@@ -164,7 +140,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch, clock } = client(({ init }) => sseResponse(stream(["late"]), { stallAfter: 0, signal: init.signal ?? null }), {
       retries: 1,
     });
-    const { outcome } = consume(model.stream(MESSAGES));
+    const { outcome } = consumeStream(model.stream(MESSAGES));
     await clock.advance(10_000);
     await clock.advance(500);
     expect(fetch.calls).toHaveLength(2);
@@ -181,7 +157,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch, clock } = client(({ init }) =>
       sseResponse(stream(pieces, {}, "every-byte"), { stallAfter: through(pieces, "Step one. "), signal: init.signal ?? null }),
     );
-    const { outcome, seen } = consume(model.stream(MESSAGES));
+    const { outcome, seen } = consumeStream(model.stream(MESSAGES));
     await vi.waitFor(() => expect(seen.text).toBe("Step one. "));
     await clock.advance(4_999);
     expect(seen.error).toBeUndefined();
@@ -198,7 +174,7 @@ describe("OpenAIModelClient", () => {
       ({ init }) => sseResponse(stream(["a", "b", "c"], {}, "every-byte"), { stallAfter: through(["a", "b", "c"], "a"), signal: init.signal ?? null }),
       { timeouts: { firstTokenMs: 10_000, idleMs: 120_000, totalMs: 30_000 } },
     );
-    const { outcome } = consume(model.stream(MESSAGES));
+    const { outcome } = consumeStream(model.stream(MESSAGES));
     await clock.advance(30_000);
     const result = await outcome;
     expect(result.error).toMatchObject({ kind: "total-timeout" });
@@ -210,7 +186,7 @@ describe("OpenAIModelClient", () => {
       sseResponse(stream(["x", "y"], {}, "every-byte"), { stallAfter: through(["x", "y"], "x"), signal: init.signal ?? null }),
     );
     const controller = new AbortController();
-    const { outcome, seen } = consume(model.stream(MESSAGES, controller.signal));
+    const { outcome, seen } = consumeStream(model.stream(MESSAGES, controller.signal));
     await vi.waitFor(() => expect(seen.text).toBe("x"));
     controller.abort(new Error("stop requested"));
     const result = await outcome;
@@ -222,7 +198,7 @@ describe("OpenAIModelClient", () => {
     const { model, fetch } = client(({ init }) =>
       sseResponse(stream(["x", "y", "z"], {}, "every-byte"), { stallAfter: through(["x", "y", "z"], "x"), signal: init.signal ?? null }),
     );
-    const result = await consume(model.stream(MESSAGES), 1).outcome;
+    const result = await consumeStream(model.stream(MESSAGES), 1).outcome;
     expect(result.text).toBe("x");
     expect(fetch.calls[0]?.init.signal?.aborted).toBe(true);
   });
@@ -230,13 +206,13 @@ describe("OpenAIModelClient", () => {
   it("rejects chunks that are not chat completion chunks", async () => {
     const wire = encodeSse([{ choices: "nope" }, "[DONE]"]);
     const { model } = client(() => sseResponse(splitBytes(wire, 1000)));
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(result.error).toMatchObject({ kind: "protocol" });
   });
 
   it("reports the length finish reason so the run can say the answer was cut short", async () => {
     const { model } = client(() => sseResponse(stream(["long"], { finishReason: "length" })));
-    const result = await consume(model.stream(MESSAGES)).outcome;
+    const result = await consumeStream(model.stream(MESSAGES)).outcome;
     expect(result.parts.at(-1)).toMatchObject({ type: "finish", reason: "length" });
   });
 });
