@@ -61,6 +61,8 @@ const BUILTINS = new Set([
 ]);
 
 const NEW_MARKER = /^\s*\(\s*new\b[^)]*\)/i;
+/** `](target)` right after a code span that opens with `[`. */
+const LINK_TARGET = /^\]\(([^()\s]*)\)/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const CODE_SPAN = /(?<!`)`([^`\n]+)`(?!`)/g;
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*$/;
@@ -177,20 +179,26 @@ function verifyLine(line: string, facts: CodeFacts, extensions: ReadonlySet<stri
     const start = match.index;
     const end = start + match[0].length;
     const span = match[1] as string;
-    // Already a link (`[`x`](…)`): the model or a human linked it on purpose.
-    const linked = line[start - 1] === "[" && line.slice(end, end + 2) === "](";
-    const resolution = linked ? "not-a-reference" : resolve(span, facts, extensions);
+    if (start < from) continue; // inside a link target handled below
+    // Already a link (`[`x`](…)`), e.g. copied from an earlier answer: its target stays, but
+    // the name is still checked, so a link cannot make a missing name look verified.
+    const link = line[start - 1] === "[" ? LINK_TARGET.exec(line.slice(end)) : null;
+    const spanEnd = link ? end + link[0].length : end;
+    const resolution = resolve(span, facts, extensions);
     result += line.slice(from, start);
-    from = end;
+    from = spanEnd;
+    const written = line.slice(start, spanEnd);
     if (resolution === "not-a-reference") {
-      result += match[0];
+      result += written;
     } else if (resolution === "missing") {
-      const markedNew = NEW_MARKER.test(line.slice(end));
+      const rest = line.slice(spanEnd);
+      const markedNew = NEW_MARKER.test(rest);
       out.push({ text: span, status: markedNew ? "new" : "unverified" });
-      result += markedNew ? match[0] : `${match[0]} ${UNVERIFIED_MARK}`;
+      // An earlier answer's mark may come back with the text: one mark is enough.
+      result += markedNew || rest.trimStart().startsWith(UNVERIFIED_MARK) ? written : `${written} ${UNVERIFIED_MARK}`;
     } else {
-      out.push({ text: span, status: "linked", url: resolution.url });
-      result += `[${match[0]}](${resolution.url})`;
+      out.push({ text: span, status: "linked", url: link ? (link[1] as string) : resolution.url });
+      result += link ? written : `[${written}](${resolution.url})`;
     }
   }
   return result + line.slice(from);

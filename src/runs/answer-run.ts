@@ -11,7 +11,7 @@ import type { RepoView } from "../planning/repo-view.js";
 import { buildStartingContext } from "../planning/starting-context.js";
 import { extractTerms, type Term } from "../planning/thread-terms.js";
 import { truncateMiddle } from "../planning/token-budget.js";
-import { referenceSummary, verifyReferences } from "../planning/verify-references.js";
+import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
 import type {
   InstallationApi,
@@ -217,7 +217,10 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   }
   void react("eyes");
 
+  // What the plan's references are checked against; known once the repository was read.
+  let facts: CodeFacts | undefined;
   const live = new LiveComment({
+    present: (text) => (facts ? verifyReferences(text, facts).text : text),
     api,
     issue: issueRef,
     runId,
@@ -297,6 +300,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     }
   }
 
+  // From here on every edit shows the references checked, so no name appears unmarked.
+  facts = grounding ? factsFor(grounding) : unverifiableFacts(`https://github.com/${request.repo.owner}/${request.repo.repo}`);
   const useTools = config.tools && grounding !== undefined;
   const threadMessages = threadToMessages(request.issue, thread, {
     botLogin: deps.botLogin,
@@ -352,12 +357,12 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   handle.cancelSignal.removeEventListener("abort", onCancel);
   await started;
 
-  const verified = verifyReferences(result.text, grounding ? factsFor(grounding) : unverifiableFacts(`https://github.com/${request.repo.owner}/${request.repo.repo}`));
+  const verified = verifyReferences(result.text, facts);
   const summary = grounding ? referenceSummary(verified.references, grounding.view.sha) : undefined;
   if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config)}.`);
   if (summary) notes.push(summary);
   live.setNotes(notes);
-  live.update(verified.text);
+  live.update(result.text);
 
   const cancel = cancelReason(handle.cancelSignal);
   const outcome = decideOutcome({

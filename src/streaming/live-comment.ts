@@ -37,6 +37,11 @@ export interface LiveCommentOptions {
   readonly finalAttempts: number;
   readonly finalBackoffMs: number;
   readonly maxPartChars?: number;
+  /**
+   * How the text is shown, applied to the whole text each time a body is rendered (the
+   * planner links and marks the references it names). Default: as it is.
+   */
+  readonly present?: (text: string) => string;
 }
 
 interface Part {
@@ -173,7 +178,8 @@ export class LiveComment {
   }
 
   #desired(): string[] {
-    const chunks = splitText(this.#text, this.#opts.maxPartChars ?? MAX_PART_CHARS);
+    const shown = this.#opts.present ? this.#opts.present(this.#text) : this.#text;
+    const chunks = splitText(shown, this.#opts.maxPartChars ?? MAX_PART_CHARS);
     const state: PartState = this.#final?.state ?? "streaming";
     const last = chunks.length - 1;
     return chunks.map((text, index) => {

@@ -91,9 +91,21 @@ describe("verifyReferences", () => {
     expect(references).toEqual([]);
   });
 
-  it("leaves spans that are already links alone", () => {
+  it("keeps the target of a span that is already a link, but still marks a name that does not exist", () => {
     const input = "[`AI.nope`](https://example.com) and [`agent/ai.py`](https://example.com/x)";
-    expect(verifyReferences(input, FACTS).text).toBe(input);
+    const { text, references } = verifyReferences(input, FACTS);
+    expect(text).toBe("[`AI.nope`](https://example.com) ⚠️ *unverified* and [`agent/ai.py`](https://example.com/x)");
+    expect(references).toEqual([
+      { text: "AI.nope", status: "unverified" },
+      { text: "agent/ai.py", status: "linked", url: "https://example.com/x" },
+    ]);
+  });
+
+  it("does not mark twice what an earlier answer already marked (the model copies its own text)", () => {
+    const earlier = verifyReferences("Add `AI.stream_call` to `agent/ai.py`.", FACTS).text;
+    const again = verifyReferences(`${earlier}\nThen call it.`, FACTS);
+    expect(again.text).toBe(`${earlier}\nThen call it.`);
+    expect(again.references.map((r) => r.status)).toEqual(["unverified", "linked"]);
   });
 
   it("marks a missing snake_case or CamelCase name, but links an existing bare lowercase one", () => {

@@ -60,6 +60,24 @@ describe("a grounded answer", () => {
     expect(reactions(github)).toEqual(["eyes", "rocket"]);
   });
 
+  it("marks and links references in every live edit, not only in the final comment", async () => {
+    const { github, model, clock, start, sha } = setup();
+    const finished = start();
+    const call = await model.call(0);
+    call.text("1. Add `AI.stream_call` next to `AI.call`.\n");
+    await clock.advance(5_000);
+    const live = github.writes.filter((w) => w.op !== "react").at(-1)?.body ?? "";
+    expect(parseComment(live)).toMatchObject({ meta: { state: "streaming" } });
+    expect(parseComment(live)?.text).toBe(
+      `1. Add \`AI.stream_call\` ⚠️ *unverified* next to [\`AI.call\`](https://github.test/o/r/blob/${sha}/agent/ai.py#L13-L24).\n`,
+    );
+    call.text("2. Done.").finish();
+    await clock.advance(20_000);
+    await finished();
+    const bodies = github.writes.filter((w) => w.op !== "react").map((w) => w.body ?? "");
+    expect(bodies.filter((b) => b.includes("`AI.stream_call`") && !b.includes("`AI.stream_call` ⚠️ *unverified*"))).toEqual([]);
+  });
+
   it("reads the repository once: one archive download, no file-by-file fetching", async () => {
     const { github, model, clock, start } = setup();
     const finished = start();
