@@ -68,7 +68,7 @@ export interface PlannerLimits {
   readonly files: number;
   /** Bytes of file content the tools may return in all. */
   readonly readBytes: number;
-  /** Prompt tokens the conversation may use (the answer's room comes on top). */
+  /** Prompt tokens of any one model request, tool results included (the answer's room comes on top). */
   readonly contextTokens: number;
 }
 

@@ -2,6 +2,7 @@ import type { ModelClient, StreamOptions } from "../streaming/model-client.js";
 import { ModelError, type ChatMessage, type FinishReason, type TokenUsage, type ToolCall, type ToolSpec } from "../streaming/stream-parts.js";
 import type { Logger } from "../util/logger.js";
 import { describeCall, type ToolResult } from "./repo-tools.js";
+import { messageTokens } from "./token-budget.js";
 
 /**
  * The model's turn: stream, run the tools it asks for, stream again, until it writes
@@ -10,7 +11,9 @@ import { describeCall, type ToolResult } from "./repo-tools.js";
  *
  * Bounded: at most `maxToolRounds` rounds may call tools; the round after that is asked
  * with tool_choice "none", with a note that the reading budget is spent. A model that
- * calls tools anyway then ends the loop: its text so far is the answer.
+ * calls tools anyway then ends the loop: its text so far is the answer. Every request is
+ * resent whole, so the prompt is bounded too: a tool result that would take it past
+ * `maxPromptTokens` is not returned, and the tools are withdrawn.
  */
 
 /** What runs the model's tool calls (`RepoTools`). */
@@ -25,6 +28,8 @@ export interface PlanLoopInput {
   /** Undefined for models without tool support: one plain round. */
   readonly tools?: ToolRunner;
   readonly maxToolRounds: number;
+  /** Prompt tokens any one request may carry, tool results included. */
+  readonly maxPromptTokens: number;
   readonly streamOptions?: Omit<StreamOptions, "tools" | "toolChoice">;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -41,11 +46,14 @@ export interface PlanLoopResult {
   readonly rounds: number;
   readonly toolCalls: number;
   /** Which limit ended the reading, if one did. */
-  readonly limit?: "rounds" | "files" | "bytes";
+  readonly limit?: "rounds" | "files" | "bytes" | "tokens";
 }
 
 /** Finished tool calls shown in the status line. */
 const TRAIL = 3;
+
+const TOKENS_SPENT =
+  "Error: not returned, because this answer's context budget is spent. Write the plan with what you have read.";
 
 const BUDGET_SPENT =
   "[devbuddy: the reading budget for this answer is spent; no more tools. Write the answer now from what you have read, and say what you could not check.]";
@@ -67,12 +75,17 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
   // coalesced, so a tool call that takes a moment might otherwise never be seen.
   const trail: string[] = [];
   const withTrail = (now: string): string => [...trail.slice(-TRAIL), now].join(" · ");
+  let promptTokens = messages.reduce((sum, m) => sum + messageTokens(m), 0);
+  const add = (message: ChatMessage): void => {
+    messages.push(message);
+    promptTokens += messageTokens(message);
+  };
 
   for (let round = 0; ; round++) {
-    const mayCallTools = tools !== undefined && round < input.maxToolRounds;
+    const mayCallTools = tools !== undefined && round < input.maxToolRounds && limit !== "tokens";
     if (tools && !mayCallTools && round > 0) {
       limit ??= "rounds";
-      messages.push({ role: "user", content: BUDGET_SPENT });
+      add({ role: "user", content: BUDGET_SPENT });
     }
     const options: StreamOptions = {
       ...input.streamOptions,
@@ -107,7 +120,7 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
       return { text, rounds: round + 1, toolCalls, ...(finish === undefined ? {} : { finish }), ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
     }
 
-    messages.push({ role: "assistant", content: roundText, toolCalls: calls });
+    add({ role: "assistant", content: roundText, toolCalls: calls });
     for (const call of calls) {
       if (input.signal.aborted) break;
       const words = describeCall(call);
@@ -115,9 +128,13 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
       const result = await tools.execute(call);
       trail.push(words.done);
       toolCalls++;
-      if (result.limit) limit = result.limit;
-      input.log.debug({ tool: call.name, ok: result.ok, bytes: result.content.length, limit: result.limit }, "tool call");
-      messages.push({ role: "tool", toolCallId: call.id, content: result.content });
+      // The result must leave room for the note that closes the reading.
+      const reply: ChatMessage = { role: "tool", toolCallId: call.id, content: result.content };
+      const fits = promptTokens + messageTokens(reply) + messageTokens({ role: "user", content: BUDGET_SPENT }) <= input.maxPromptTokens;
+      const hit = fits ? result.limit : "tokens";
+      if (hit) limit = hit;
+      input.log.debug({ tool: call.name, ok: result.ok && fits, bytes: result.content.length, limit: hit }, "tool call");
+      add(fits ? reply : { role: "tool", toolCallId: call.id, content: TOKENS_SPENT });
     }
     input.onActivity(withTrail("thinking…"));
     if (input.signal.aborted) {

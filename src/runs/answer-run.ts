@@ -3,7 +3,7 @@ import { configNotice, resolveRepoConfig, REPO_GUIDANCE_PATH, type RepoConfig, t
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
-import { runPlanLoop } from "../planning/plan-loop.js";
+import { runPlanLoop, type PlanLoopResult } from "../planning/plan-loop.js";
 import { planMessages } from "../planning/plan-messages.js";
 import { planKindOf } from "../planning/plan-request.js";
 import { RepoTools } from "../planning/repo-tools.js";
@@ -188,6 +188,15 @@ function priorityFor(terms: readonly Term[]): (path: string) => number {
 }
 
 const GUIDANCE_TOKENS = 4_000;
+/** Source code runs at about 3–4 bytes a token; reserve for the worse case. */
+const BYTES_PER_TOKEN = 3;
+/** At most this share of the context budget is held back for tool results. */
+const TOOL_SHARE = 0.3;
+
+/** Prompt tokens kept free, when the first request is built, for what the tools will return. */
+function toolRoom(limits: RepoConfig["limits"]): number {
+  return Math.min(Math.ceil(limits.readBytes / BYTES_PER_TOKEN), Math.floor(limits.contextTokens * TOOL_SHARE));
+}
 /** Share of the context budget the starting context may use. */
 const STARTING_CONTEXT_SHARE = 0.35;
 const STARTING_CONTEXT_MAX_TOKENS = 24_000;
@@ -328,7 +337,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     startingContext:
       starting?.text ?? `${noCode} You have no code to check against: say so, and do not claim that any file or symbol exists.`,
     kind,
-    contextTokens: Math.max(contextTokens - (starting?.tokens ?? 0), 1_000),
+    // The starting context is part of what planMessages fits; tool results come on top later.
+    contextTokens: contextTokens - (useTools ? toolRoom(config.limits) : 0),
   });
   if (fitted.omittedTurns > 0) notes.push(`✂️ ${fitted.omittedTurns} older message${fitted.omittedTurns === 1 ? "" : "s"} of this thread did not fit the model's context and were left out.`);
   if (fitted.truncatedTurns > 0) notes.push(`✂️ ${fitted.truncatedTurns} long message${fitted.truncatedTurns === 1 ? " was" : "s were"} shortened in the middle to fit the model's context.`);
@@ -345,6 +355,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       ? { tools: new RepoTools(grounding.view, grounding.index, { files: config.limits.files, readBytes: config.limits.readBytes }) }
       : {}),
     maxToolRounds: config.limits.toolRounds,
+    maxPromptTokens: contextTokens,
     streamOptions: {
       ...(config.model ? { model: config.model } : {}),
       ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
@@ -391,7 +402,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   else if (outcome.state === "failed" || !delivery.delivered) await react("confused");
 }
 
-function limitText(limit: "rounds" | "files" | "bytes", config: RepoConfig): string {
+function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig): string {
   switch (limit) {
     case "rounds":
       return `${config.limits.toolRounds} tool rounds`;
@@ -399,5 +410,7 @@ function limitText(limit: "rounds" | "files" | "bytes", config: RepoConfig): str
       return `${config.limits.files} files`;
     case "bytes":
       return `${config.limits.readBytes} bytes read`;
+    case "tokens":
+      return `${config.limits.contextTokens} prompt tokens`;
   }
 }

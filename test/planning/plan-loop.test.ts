@@ -19,7 +19,7 @@ function runner(results: Record<string, ToolResult> = {}): ToolRunner & { calls:
   };
 }
 
-function setup(maxToolRounds = 3, tools: ToolRunner | null = runner()) {
+function setup(maxToolRounds = 3, tools: ToolRunner | null = runner(), maxPromptTokens = 100_000) {
   const model = new ScriptedModel();
   const texts: string[] = [];
   const activities: Array<string | undefined> = [];
@@ -33,6 +33,7 @@ function setup(maxToolRounds = 3, tools: ToolRunner | null = runner()) {
     messages,
     ...(tools === null ? {} : { tools }),
     maxToolRounds,
+    maxPromptTokens,
     streamOptions: { model: "repo-model", temperature: 0.1 },
     signal: controller.signal,
     log: recordingLogger(),
@@ -108,6 +109,20 @@ describe("runPlanLoop", () => {
     const result = await done;
     expect(result).toMatchObject({ text: "Partial", rounds: 1, toolCalls: 0 });
     expect(model.calls).toHaveLength(1);
+  });
+
+  it("does not return a tool result that would take the prompt past its token budget, and withdraws the tools", async () => {
+    const big = "def f():\n    return 1\n".repeat(400); // ~3,000 tokens
+    const tools = runner({ c1: { content: "small", ok: true }, c2: { content: big, ok: true } });
+    const { model, done } = setup(5, tools, 1_500);
+    (await model.call(0)).toolCall(read("c1", "a.py")).toolCall(read("c2", "big.py")).finish("tool_calls");
+    const last = await model.call(1);
+    const results = last.messages.filter((m) => m.role === "tool").map((m) => m.content);
+    expect(results).toEqual(["small", expect.stringContaining("context budget is spent")]);
+    expect(last.options?.toolChoice).toBe("none");
+    expect(last.messages.at(-1)).toEqual({ role: "user", content: expect.stringContaining("reading budget for this answer is spent") });
+    last.text("Plan").finish();
+    expect(await done).toMatchObject({ text: "Plan", limit: "tokens", rounds: 2 });
   });
 
   it("reports a limit a tool hit", async () => {
