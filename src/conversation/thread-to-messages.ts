@@ -38,6 +38,8 @@ export interface ThreadOptions {
   /** What the current run answers ("c<comment id>" or "i<issue id>"): nothing after it is included. */
   readonly currentTrigger?: string;
   readonly systemPrompt: string;
+  /** A long thread was read at both ends: `count` comments after comment `afterId` are missing. */
+  readonly gap?: { readonly afterId: number; readonly count: number };
 }
 
 function userTurn(author: string, label: string, body: string): ChatMessage {
@@ -105,16 +107,20 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
   emit(anchored.get(ISSUE_ANCHOR));
   if (anchorOf(options.currentTrigger) === ISSUE_ANCHOR) return messages;
 
+  const gap = options.gap;
   for (const comment of comments) {
     if (isOwn(comment)) {
       const answer = answersByFirstComment.get(comment.id);
       // Answers to a comment in the thread were placed after it; the rest stay where they are.
       if (answer && (answer.anchor === undefined || !anchors.has(answer.anchor))) emit([answer]);
-      continue;
+    } else {
+      messages.push(userTurn(comment.author, "Comment", comment.body));
+      emit(anchored.get(`c${comment.id}`));
+      if (options.currentTrigger === `c${comment.id}`) break;
     }
-    messages.push(userTurn(comment.author, "Comment", comment.body));
-    emit(anchored.get(`c${comment.id}`));
-    if (options.currentTrigger === `c${comment.id}`) break;
+    if (gap && comment.id === gap.afterId) {
+      messages.push({ role: "user", content: `[devbuddy: ${gap.count === 1 ? "1 comment" : `${gap.count} comments`} of this long thread ${gap.count === 1 ? "was" : "were"} not read here.]` });
+    }
   }
   return messages;
 }

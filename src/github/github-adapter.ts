@@ -33,6 +33,15 @@ export interface ThreadComment {
   readonly body: string;
 }
 
+/** An issue's comments in order; a long thread is read at both ends. */
+export interface CommentList {
+  readonly comments: ThreadComment[];
+  /** Comments in the middle of the thread that were not read. */
+  readonly omitted: number;
+  /** When some were: the id of the comment just before them. */
+  readonly gapAfterId?: number;
+}
+
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
 
 /** What a reaction is put on: the triggering comment, or the issue itself when it was the trigger. */
@@ -76,7 +85,8 @@ export interface GitHubWrites {
 /** What a run needs from GitHub: reads, and scheduled writes. */
 export interface InstallationApi {
   permission(repo: RepoRef, login: string): Promise<RepoPermission>;
-  listComments(issue: IssueRef, max: number): Promise<ThreadComment[]>;
+  /** At most `max` comments: the oldest few and the newest, in order. */
+  listComments(issue: IssueRef, max: number): Promise<CommentList>;
   repository(repo: RepoRef): Promise<RepoInfo>;
   /** The commit a branch name, tag or (abbreviated) sha points to. */
   commitSha(repo: RepoRef, ref: string): Promise<string>;
@@ -139,6 +149,10 @@ const blobSchema = z.object({
 });
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/** GitHub's largest page. */
+const PAGE = 100;
+/** Of a thread too long to read whole, the share of `max` taken from its start. */
+const HEAD_SHARE = 0.1;
 
 function writesFor(octokit: ProbotOctokit): GitHubWrites {
   return {
@@ -213,24 +227,48 @@ export class InstallationGitHub implements InstallationApi {
     return (roles as readonly string[]).includes(data.permission) ? (data.permission as RepoPermission) : "none";
   }
 
-  /** The issue's comments in order, at most `max` (the oldest ones). */
-  async listComments(issue: IssueRef, max: number): Promise<ThreadComment[]> {
-    const comments: ThreadComment[] = [];
-    await call(`Reading the comments of ${issue.owner}/${issue.repo}#${issue.issueNumber}`, () =>
-      this.#octokit.paginate(
-        this.#octokit.rest.issues.listComments,
-        { owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber, per_page: 100 },
-        (response, done) => {
-          for (const c of response.data) {
-            if (comments.length >= max) break;
-            comments.push({ id: c.id, author: c.user?.login ?? "ghost", authorType: c.user?.type ?? "User", body: c.body ?? "" });
-          }
-          if (comments.length >= max) done();
-          return [];
-        },
-      ),
-    );
-    return comments;
+  /**
+   * The issue's comments in order, at most `max`. A longer thread is read at both ends: the
+   * first comments (how the discussion started) and the newest ones (the latest plan and
+   * the corrections to it), fetched from the last page backwards, so a long thread costs
+   * at most `max / 100 + 1` requests. The `link` header's rel="last" tells the page count.
+   * https://docs.github.com/rest/issues/comments#list-issue-comments
+   */
+  async listComments(issue: IssueRef, max: number): Promise<CommentList> {
+    const what = `Reading the comments of ${issue.owner}/${issue.repo}#${issue.issueNumber}`;
+    const page = (n: number) =>
+      call(what, () =>
+        this.#octokit.rest.issues.listComments({ owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber, per_page: PAGE, page: n }),
+      );
+    const toComment = (c: { id: number; user?: { login: string; type: string } | null; body?: string }): ThreadComment => ({
+      id: c.id,
+      author: c.user?.login ?? "ghost",
+      authorType: c.user?.type ?? "User",
+      body: c.body ?? "",
+    });
+    const first = await page(1);
+    const lastPage = Number(/<[^>]*[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(first.headers.link ?? "")?.[1] ?? 1);
+    const head = first.data.map(toComment);
+    if (lastPage * PAGE <= max || lastPage === 1) {
+      const all = [...head];
+      for (let n = 2; n <= lastPage && all.length < max; n++) all.push(...(await page(n)).data.map(toComment));
+      return { comments: all.slice(0, max), omitted: 0 };
+    }
+    const keepHead = Math.min(head.length, Math.max(1, Math.floor(max * HEAD_SHARE)));
+    let tail: ThreadComment[] = [];
+    let total = (lastPage - 1) * PAGE;
+    let n = lastPage;
+    for (; n > 1 && tail.length < max - keepHead; n--) {
+      const data = (await page(n)).data.map(toComment);
+      if (n === lastPage) total += data.length;
+      tail = [...data, ...tail];
+    }
+    // Every page after the first was read: the rest of the first page joins on seamlessly.
+    if (n === 1) tail = [...head.slice(keepHead), ...tail];
+    const newest = tail.slice(Math.max(0, tail.length - (max - keepHead)));
+    const kept = head.slice(0, keepHead);
+    const omitted = total - keepHead - newest.length;
+    return { comments: [...kept, ...newest], omitted, ...(omitted > 0 ? { gapAfterId: (kept.at(-1) as ThreadComment).id } : {}) };
   }
 
   /** https://docs.github.com/rest/repos/repos#get-a-repository */

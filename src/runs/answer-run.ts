@@ -255,8 +255,18 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   }
 
   let thread: ThreadEntry[];
+  let gap: { afterId: number; count: number } | undefined;
   try {
-    thread = await api.listComments(issueRef, deps.maxThreadComments);
+    const listed = await api.listComments(issueRef, deps.maxThreadComments);
+    thread = listed.comments;
+    if (listed.gapAfterId !== undefined) {
+      gap = { afterId: listed.gapAfterId, count: listed.omitted };
+      log.info({ omitted: listed.omitted, read: thread.length }, "long thread: read its first and newest comments");
+      const first = thread.findIndex((c) => c.id === listed.gapAfterId) + 1;
+      notes.push(
+        `✂️ This thread has ${thread.length + listed.omitted} comments: devbuddy read the first ${first} and the newest ${thread.length - first}, and skipped the ${listed.omitted} in between.`,
+      );
+    }
   } catch (error) {
     log.error({ err: error }, "could not read the issue thread");
     await live.finish({ state: "failed", notice: `⚠️ devbuddy could not read this issue's comments from GitHub. ${RETRY_HINT}` }, handle.flushSignal);
@@ -316,6 +326,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     botLogin: deps.botLogin,
     currentRunId: runId,
     currentTrigger: request.triggerKey,
+    ...(gap ? { gap } : {}),
     systemPrompt: deps.systemPrompt({
       tools: useTools,
       ...(guidance ? { guidance } : {}),

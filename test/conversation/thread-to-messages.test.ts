@@ -85,6 +85,17 @@ describe("threadToMessages", () => {
     expect(threadToMessages(ISSUE, [], OPTIONS)).toEqual([{ role: "system", content: SYSTEM }, ISSUE_TURN]);
   });
 
+  it("says where a long thread's middle was not read", () => {
+    const first = human("alice", "first");
+    const last = human("bob", "newest");
+    const messages = threadToMessages(ISSUE, [first, last], { ...OPTIONS, gap: { afterId: first.id, count: 1 } });
+    expect(messages.slice(2)).toEqual([
+      { role: "user", content: "Comment by alice:\n\nfirst" },
+      { role: "user", content: "[devbuddy: 1 comment of this long thread was not read here.]" },
+      { role: "user", content: "Comment by bob:\n\nnewest" },
+    ]);
+  });
+
   it("shows an empty issue body as (empty)", () => {
     const messages = threadToMessages({ number: 7, title: "T", body: "  \n ", author: "bob" }, [], OPTIONS);
     expect(messages).toEqual([

@@ -28,6 +28,30 @@ afterEach(async () => {
 const all: ArchiveOptions = { accept: () => true, maxFiles: 100, maxBytes: 10 * MB, maxDownloadBytes: 10 * MB };
 
 describe("InstallationGitHub reads", () => {
+  it("reads a long thread at both ends: the first comments and the newest, from the last page backwards", async () => {
+    gh.seedIssue({ owner: "acme", repo: "widgets", number: 7, title: "Long", body: "b", user: "alice" });
+    const seeded = Array.from({ length: 650 }, (_, i) => gh.addComment({ owner: "acme", repo: "widgets", number: 7, body: `c${i}`, user: "bob" }));
+    gh.clearLog();
+    const listed = await api.listComments({ ...REPO, issueNumber: 7 }, 500);
+    expect(listed.comments.map((c) => c.body)).toEqual([
+      ...seeded.slice(0, 50).map((c) => c.body),
+      ...seeded.slice(200).map((c) => c.body),
+    ]);
+    expect(listed).toMatchObject({ omitted: 150, gapAfterId: seeded[49]?.id });
+    expect(gh.requests.map((r) => r.query["page"])).toEqual(["1", "7", "6", "5", "4", "3"]);
+  });
+
+  it("reads a thread that fits whole, page after page, and says nothing was skipped", async () => {
+    gh.seedIssue({ owner: "acme", repo: "widgets", number: 8, title: "Short", body: "b", user: "alice" });
+    const seeded = Array.from({ length: 150 }, (_, i) => gh.addComment({ owner: "acme", repo: "widgets", number: 8, body: `c${i}`, user: "bob" }));
+    const listed = await api.listComments({ ...REPO, issueNumber: 8 }, 500);
+    expect(listed).toEqual({ comments: seeded.map((c) => ({ id: c.id, author: "bob", authorType: "User", body: c.body })), omitted: 0 });
+    // One page past the limit: the newest are kept, the rest of the first page included.
+    const tight = await api.listComments({ ...REPO, issueNumber: 8 }, 120);
+    expect(tight.comments.map((c) => c.body)).toEqual([...seeded.slice(0, 12), ...seeded.slice(42)].map((c) => c.body));
+    expect(tight).toMatchObject({ omitted: 30, gapAfterId: seeded[11]?.id });
+  });
+
   it("reads the repository, resolves a branch to its commit with one request each", async () => {
     const { sha } = gh.seedRepoFiles("acme", "widgets", { "README.md": "hi\n" }, { defaultBranch: "trunk" });
     expect(await api.repository(REPO)).toEqual({ defaultBranch: "trunk", htmlUrl: `${gh.url}/acme/widgets` });

@@ -91,7 +91,7 @@ function expectAnswer(options: { target?: string; finalReaction?: "rocket" | nul
     .post(`${target}/reactions`, { content: "eyes" })
     .reply(201, { id: 1, content: "eyes" })
     .get(`${REPO}/issues/1/comments`)
-    .query({ per_page: 100 })
+    .query({ per_page: 100, page: 1 })
     .reply(200, [])
     .get(REPO)
     .reply(200, { default_branch: "master", html_url: "https://github.com/Codertocat/Hello-World" })

@@ -3,6 +3,7 @@ import { GitHubError } from "../../src/github/errors.js";
 import type {
   ArchiveOptions,
   ArchiveResult,
+  CommentList,
   GitHubWrites,
   InstallationApi,
   IssueRef,
@@ -101,8 +102,16 @@ export class MemoryGitHub implements InstallationApi {
     return this.permissions.get(login) ?? "read";
   }
 
-  async listComments(_issue: IssueRef, max: number): Promise<ThreadComment[]> {
-    return this.thread.slice(0, max);
+  /** Like the adapter: a thread longer than `max` is read at both ends (a tenth from its start). */
+  async listComments(_issue: IssueRef, max: number): Promise<CommentList> {
+    if (this.thread.length <= max) return { comments: [...this.thread], omitted: 0 };
+    const head = Math.max(1, Math.floor(max / 10));
+    const kept = this.thread.slice(0, head);
+    return {
+      comments: [...kept, ...this.thread.slice(this.thread.length - (max - head))],
+      omitted: this.thread.length - max,
+      gapAfterId: (kept.at(-1) as ThreadComment).id,
+    };
   }
 
   /** The repository's files as one commit on `defaultBranch` (default "main"); returns the commit sha. */

@@ -78,6 +78,25 @@ describe("a grounded answer", () => {
     expect(bodies.filter((b) => b.includes("`AI.stream_call`") && !b.includes("`AI.stream_call` ⚠️ *unverified*"))).toEqual([]);
   });
 
+  it("reads a thread longer than it may at both ends, keeps the newest correction, and says what it skipped", async () => {
+    const { github, model, clock, start } = setup();
+    for (let i = 0; i < 149; i++) github.thread.push({ id: 1000 + i, author: "bob", authorType: "User", body: `comment ${i}` });
+    const request = { id: 2000, author: "maint", authorType: "User", body: "@devbuddy LATE-CORRECTION: plan it around `Planner.refine`" };
+    github.thread.push(request);
+    const finished = start({ ...REQUEST, triggerKey: "c2000", triggerComment: request, target: { kind: "comment", commentId: 2000 } });
+    const call = await model.call(0);
+    const contents = call.messages.map((m) => m.content);
+    expect(contents).toContain("Comment by bob:\n\ncomment 9");
+    expect(contents).not.toContain("Comment by bob:\n\ncomment 10");
+    expect(contents).toContain("[devbuddy: 50 comments of this long thread were not read here.]");
+    expect(contents).toContain("Comment by bob:\n\ncomment 148");
+    expect(contents.at(-1)).toBe("Comment by maint:\n\n@devbuddy LATE-CORRECTION: plan it around `Planner.refine`");
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain("> ✂️ This thread has 150 comments: devbuddy read the first 10 and the newest 90, and skipped the 50 in between.");
+  });
+
   it("reads the repository once: one archive download, no file-by-file fetching", async () => {
     const { github, model, clock, start } = setup();
     const finished = start();
