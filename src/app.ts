@@ -5,7 +5,8 @@ import { systemPrompt } from "./conversation/system-prompt.js";
 import { InstallationGitHub } from "./github/github-adapter.js";
 import type { MentionEvent } from "./handlers/mention-event.js";
 import { mayMention, parseMention } from "./mentions/parse-mention.js";
-import { mayTrigger, runAnswer } from "./runs/answer-run.js";
+import { runAnswer } from "./runs/answer-run.js";
+import { authorize, loadRepoConfig } from "./runs/authorize.js";
 import { MemoryJournal, type DeliveryJournal } from "./runs/delivery-journal.js";
 import { RunCoordinator } from "./runs/run-coordinator.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
@@ -102,7 +103,7 @@ export class Devbuddy {
       // A bot cannot stop an answer; reacting to it would feed a loop.
       if (event.sender.type === "Bot") return "ignored";
       if (!this.coordinator.claim(event)) return "duplicate";
-      void this.coordinator.track(this.#stop(event, api, issueKey, log));
+      void this.coordinator.track(this.#stop(event, api, sources, issueKey, log));
       return "stop-requested";
     }
     const runId = randomUUID().replaceAll("-", "").slice(0, 12);
@@ -138,6 +139,7 @@ export class Devbuddy {
                   exclude: request.exclude,
                   limits: settings.repository,
                   priority: request.priority,
+                  pinned: request.pinned,
                   signal: request.signal,
                 },
                 log,
@@ -157,11 +159,13 @@ export class Devbuddy {
     return result;
   }
 
-  async #stop(event: MentionEvent, api: InstallationGitHub, issueKey: string, log: Logger): Promise<void> {
+  /** Whoever may start an answer may stop one: the same permission and config rules. */
+  async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
-      const permission = await api.permission(event.repo, event.sender.login);
-      const stopped = mayTrigger(permission) && this.coordinator.stop(issueKey, event.sender.login);
-      log.info({ sender: event.sender.login, permission, stopped }, "stop requested");
+      const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
+      const authorization = await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log);
+      const stopped = authorization === "allowed" && this.coordinator.stop(issueKey, event.sender.login);
+      log.info({ sender: event.sender.login, authorization, stopped }, "stop requested");
       await api.write({ priority: "essential", key: `stop:${event.triggerKey}` }, (w) =>
         w.react(event.repo, event.target, stopped ? "+1" : "confused"),
       );

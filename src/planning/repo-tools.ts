@@ -89,15 +89,17 @@ export const TOOL_SPECS: readonly ToolSpec[] = [
   },
 ];
 
+// Strict: an argument the tool does not know (`start` for `start_line`) is an error the
+// model can correct, not silently dropped (which would read the whole file instead).
 const argsSchemas = {
-  list_files: z.object({ glob: z.string().max(300).optional() }),
-  read_file: z.object({
+  list_files: z.strictObject({ glob: z.string().max(300).optional() }),
+  read_file: z.strictObject({
     path: z.string().min(1).max(1_000),
     start_line: z.number().int().min(1).optional(),
     end_line: z.number().int().min(1).optional(),
   }),
-  search_code: z.object({ query: z.string().min(2).max(300), glob: z.string().max(300).optional() }),
-  find_symbol: z.object({ name: z.string().min(1).max(200) }),
+  search_code: z.strictObject({ query: z.string().min(2).max(300), glob: z.string().max(300).optional() }),
+  find_symbol: z.strictObject({ name: z.string().min(1).max(200) }),
 } as const;
 
 type ToolName = keyof typeof argsSchemas;
@@ -212,8 +214,11 @@ export class RepoTools {
     return { content: `Error: ${content}`, ok: false };
   }
 
-  #invalid(name: string, error: z.ZodError): ToolResult {
-    const problems = error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ");
+  #invalid(name: ToolName, error: z.ZodError): ToolResult {
+    const known = Object.keys(argsSchemas[name].shape).join(", ");
+    const problems = error.issues
+      .map((i) => (i.code === "unrecognized_keys" ? `unknown argument${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")} (${name} takes: ${known})` : `${i.path.join(".") || "arguments"}: ${i.message}`))
+      .join("; ");
     return this.#fail(`Invalid arguments for ${name}: ${problems}.`);
   }
 
@@ -268,7 +273,7 @@ export class RepoTools {
     }
     if (!this.#filesRead.has(path) && this.#filesRead.size >= this.#limits.files) {
       return {
-        content: `Error: this run may read at most ${this.#limits.files} files and has read them all. Write the plan with what you have.`,
+        content: `Error: this run may read at most ${this.#limits.files === 1 ? "1 file" : `${this.#limits.files} files`} and has read ${this.#limits.files === 1 ? "it" : "them all"}. Write the plan with what you have.`,
         ok: false,
         limit: "files",
       };
@@ -280,11 +285,12 @@ export class RepoTools {
       return this.#fail(`${path} could not be fetched from GitHub (${error instanceof Error ? error.message : String(error)}).`);
     }
     if (text === undefined) return this.#fail(`${path} is not a readable text file at commit ${sha}.`);
-    this.#filesRead.add(path);
     const total = linesOf(text).length;
-    const first = Math.min(start ?? 1, total);
+    if (start !== undefined && start > total) return this.#fail(`${path} has ${total} lines; start_line ${start} is past its end.`);
+    if (start !== undefined && end !== undefined && end < start) return this.#fail(`end_line ${end} is before start_line ${start}.`);
+    this.#filesRead.add(path);
+    const first = start ?? 1;
     let last = Math.min(end ?? first + MAX_LINES_PER_READ - 1, total, first + MAX_LINES_PER_READ - 1);
-    if (last < first) last = first;
     let body = lineNumbered(text, first, last);
     while (Buffer.byteLength(body) > MAX_BYTES_PER_READ && last > first) {
       last = first + Math.floor((last - first) / 2);
@@ -301,7 +307,7 @@ export class RepoTools {
     let total = 0;
     for (const [path, text] of this.#view.loaded) {
       if (!matches(path)) continue;
-      const lines = text.split("\n");
+      const lines = linesOf(text);
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i] as string;
         if (!line.toLowerCase().includes(needle)) continue;
@@ -316,7 +322,7 @@ export class RepoTools {
     const scope = this.#view.loaded.size < this.#view.eligible.length ? ` (searched the ${this.#view.loaded.size} files devbuddy loaded)` : "";
     if (total === 0) return { content: `No lines contain "${query}"${glob ? ` in ${glob}` : ""}${scope}.`, ok: true };
     const more = total > hits.length ? `\n… ${total - hits.length} more; make the query more specific.` : "";
-    return { content: `${total} line${total === 1 ? "" : "s"} contain "${query}"${scope}:\n${hits.join("\n")}${more}`, ok: true };
+    return { content: `${total === 1 ? "1 line contains" : `${total} lines contain`} "${query}"${scope}:\n${hits.join("\n")}${more}`, ok: true };
   }
 
   #findSymbol(name: string): ToolResult {

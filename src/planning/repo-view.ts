@@ -18,6 +18,8 @@ export interface RepoView {
   /** How many files were left out, and why. */
   readonly skipped: ReadonlyMap<string, number>;
   readonly treeTruncated: boolean;
+  /** Files read whatever the path filters say (the repository's guidance for devbuddy), by path. */
+  readonly pinned: ReadonlyMap<string, string>;
   /** Why a path is not readable ("vendored", "binary", "missing", …); undefined when it is. */
   skipReason(path: string): string | undefined;
   /** The text of an eligible file, fetched if it was not loaded; undefined otherwise. */

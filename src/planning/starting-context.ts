@@ -59,8 +59,9 @@ const SKIP_LABELS: Readonly<Record<string, string>> = {
 };
 
 /** A file's lines; the newline that ends the last line does not start another. */
+/** The lines of a text; a Windows line end (CRLF) counts as one, without its `\r`. */
 export function linesOf(text: string): string[] {
-  const lines = text.split("\n");
+  const lines = text.split(/\r?\n/);
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   return lines;
 }

@@ -263,9 +263,28 @@ function isGeneratedPath(path: string): boolean {
 
 const BINARY_SNIFF_BYTES = 8 * 1024;
 
-/** Git's own heuristic (a NUL in the first 8 KB), plus anything that is not valid UTF-8 text. */
+/** Control characters that text does not contain (tab, newlines, form feed and escape are text). */
+function isControl(byte: number): boolean {
+  return byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x0b && byte !== 0x1b;
+}
+
+/**
+ * Git's own heuristic, a NUL in the first 8 KB, plus (for what is not UTF-8) many control
+ * characters. Text in a legacy encoding (a Latin-1 "é" in a comment) is still text.
+ */
 export function looksBinary(content: Buffer): boolean {
-  return content.subarray(0, BINARY_SNIFF_BYTES).includes(0) || !isUtf8(content);
+  const head = content.subarray(0, BINARY_SNIFF_BYTES);
+  if (head.includes(0)) return true;
+  if (isUtf8(content)) return false;
+  let controls = 0;
+  for (const byte of head) if (isControl(byte)) controls++;
+  return controls > head.length * 0.05;
+}
+
+/** A text file's characters: UTF-8 (without a byte-order mark), else Latin-1, which any byte sequence is. */
+export function decodeText(content: Buffer): string {
+  const text = isUtf8(content) ? content.toString("utf8") : content.toString("latin1");
+  return text.startsWith("\uFEFF") ? text.slice(1) : text;
 }
 
 const HEADER_LINES = 5;

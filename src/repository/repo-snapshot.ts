@@ -1,7 +1,7 @@
 import { isGitHubError } from "../github/errors.js";
 import type { InstallationApi, RepoRef, TreeEntry } from "../github/github-adapter.js";
 import type { Logger } from "../util/logger.js";
-import { looksBinary, looksGenerated, PathFilter, type SkipReason } from "./path-filter.js";
+import { decodeText, looksBinary, looksGenerated, PathFilter, type SkipReason } from "./path-filter.js";
 
 /**
  * The repository at one commit, as one run reads it: the tree, which files are worth
@@ -48,6 +48,8 @@ export interface RepoSnapshot {
   /** How many tree paths were left out, by reason. */
   readonly skipped: ReadonlyMap<SnapshotSkipReason, number>;
   readonly treeTruncated: boolean;
+  /** The text of `LoadSnapshotOptions.pinned` files that exist (and are text), whatever the path filters say. */
+  readonly pinned: ReadonlyMap<string, string>;
   skipReason(path: string): SnapshotSkipReason | "missing" | undefined;
   /** Text of a file: from memory, else fetched as a blob (bounded by maxFileBytes, counted by maxBlobFetches); undefined when it is not an eligible text file. */
   read(path: string): Promise<string | undefined>;
@@ -59,6 +61,8 @@ export interface LoadSnapshotOptions {
   readonly limits: SnapshotLimits;
   /** Ranks files when not all can be loaded (higher first); default: by path. */
   readonly priority?: (path: string) => number;
+  /** Files read whatever the path filters say (at most 64 KB each), e.g. the repository's guidance for devbuddy. */
+  readonly pinned?: readonly string[];
   readonly signal?: AbortSignal;
 }
 
@@ -105,30 +109,44 @@ function normalizePath(path: string): string {
   return path.replace(/^(?:\.\/|\/)+/, "");
 }
 
-/** The repository's own rules: the root .gitattributes and the shallowest .gitignore files. */
-async function readRepoRules(api: SnapshotApi, repo: RepoRef, blobs: readonly TreeEntry[], log: Logger) {
+/**
+ * The repository's own rules, the root .gitattributes and the shallowest .gitignore files,
+ * and the pinned files: all read before (and whatever) the path filter decides.
+ */
+async function readRepoRules(api: SnapshotApi, repo: RepoRef, blobs: readonly TreeEntry[], pinnedPaths: readonly string[], log: Logger) {
   const depth = (path: string): number => path.split("/").length;
+  const small = (entry: TreeEntry): boolean => entry.mode !== SYMLINK_MODE && (entry.size ?? 0) <= MAX_RULES_FILE_BYTES;
   const candidates = blobs
     .filter((entry) => entry.path === ".gitattributes" || entry.path === ".gitignore" || entry.path.endsWith("/.gitignore"))
-    .filter((entry) => entry.mode !== SYMLINK_MODE && (entry.size ?? 0) <= MAX_RULES_FILE_BYTES)
+    .filter(small)
     .sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path));
   const gitattributes = candidates.find((entry) => entry.path === ".gitattributes");
   const gitignores = candidates.filter((entry) => entry !== gitattributes).slice(0, MAX_GITIGNORE_FILES);
-  const texts = new Map<string, string>();
-  await forEachLimited([...(gitattributes ? [gitattributes] : []), ...gitignores], FETCH_CONCURRENCY, async (entry) => {
+  const pinnedEntries = blobs.filter((entry) => pinnedPaths.includes(entry.path) && small(entry));
+  const bytes = new Map<string, Buffer>();
+  await forEachLimited([...(gitattributes ? [gitattributes] : []), ...gitignores, ...pinnedEntries], FETCH_CONCURRENCY, async (entry) => {
     try {
-      texts.set(entry.path, (await api.blob(repo, entry.sha, MAX_RULES_FILE_BYTES)).toString("utf8"));
+      bytes.set(entry.path, await api.blob(repo, entry.sha, MAX_RULES_FILE_BYTES));
     } catch (error) {
       // Without one rules file a few more files are read than should be; not worth failing the run.
       log.warn({ path: entry.path, err: error }, "Could not read a repository rules file; going on without it");
     }
   });
+  const text = (path: string): string | undefined => {
+    const content = bytes.get(path);
+    return content === undefined || looksBinary(content) ? undefined : decodeText(content);
+  };
   const ignoreFiles = new Map<string, string>();
   for (const entry of gitignores) {
-    const text = texts.get(entry.path);
-    if (text !== undefined) ignoreFiles.set(dirOf(entry.path), text);
+    const rules = text(entry.path);
+    if (rules !== undefined) ignoreFiles.set(dirOf(entry.path), rules);
   }
-  return { ignoreFiles, gitattributes: texts.get(".gitattributes") ?? "" };
+  const pinned = new Map<string, string>();
+  for (const entry of pinnedEntries) {
+    const content = text(entry.path);
+    if (content !== undefined) pinned.set(entry.path, content);
+  }
+  return { ignoreFiles, gitattributes: text(".gitattributes") ?? "", pinned };
 }
 
 /** What a loaded file turned out to be once its bytes were seen. */
@@ -136,7 +154,7 @@ type ContentCheck = { readonly text: string } | { readonly reason: "binary" | "g
 
 function checkContent(path: string, bytes: Buffer): ContentCheck {
   if (looksBinary(bytes)) return { reason: "binary" };
-  const text = bytes.toString("utf8");
+  const text = decodeText(bytes);
   return looksGenerated(path, text) ? { reason: "generated" } : { text };
 }
 
@@ -149,6 +167,7 @@ class Snapshot implements RepoSnapshot {
   readonly allPaths: ReadonlySet<string>;
   readonly eligible: readonly SnapshotFile[];
   readonly treeTruncated: boolean;
+  readonly pinned: ReadonlyMap<string, string>;
   readonly #loaded = new Map<string, string>();
   readonly #pathReasons: ReadonlyMap<string, SkipReason>;
   readonly #contentReasons = new Map<string, "binary" | "generated">();
@@ -167,6 +186,7 @@ class Snapshot implements RepoSnapshot {
     eligible: readonly SnapshotFile[];
     pathReasons: ReadonlyMap<string, SkipReason>;
     treeTruncated: boolean;
+    pinned: ReadonlyMap<string, string>;
     limits: SnapshotLimits;
     api: SnapshotApi;
     log: Logger;
@@ -178,6 +198,7 @@ class Snapshot implements RepoSnapshot {
     this.allPaths = init.allPaths;
     this.eligible = init.eligible;
     this.treeTruncated = init.treeTruncated;
+    this.pinned = init.pinned;
     this.#pathReasons = init.pathReasons;
     this.#eligibleByPath = new Map(init.eligible.map((file) => [file.path, file]));
     this.#limits = init.limits;
@@ -288,7 +309,7 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
   const blobs = tree.entries.filter((entry) => entry.type === "blob");
   signal?.throwIfAborted();
 
-  const rules = await readRepoRules(api, repo, blobs, log);
+  const rules = await readRepoRules(api, repo, blobs, options.pinned ?? [], log);
   const filter = new PathFilter(
     { ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}), maxFileBytes: limits.maxFileBytes },
     rules.ignoreFiles,
@@ -315,6 +336,7 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
     eligible,
     pathReasons,
     treeTruncated: tree.truncated,
+    pinned: rules.pinned,
     limits,
     api,
     log,
@@ -397,6 +419,7 @@ export class SnapshotCache {
       head.sha,
       options.include ?? [],
       options.exclude ?? [],
+      options.pinned ?? [],
       options.limits,
     ]);
     let entry = this.#entries.get(key);

@@ -1,5 +1,5 @@
 import { parseComment } from "../comments/comment-format.js";
-import { configNotice, resolveRepoConfig, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import { configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
@@ -18,7 +18,6 @@ import type {
   IssueRef,
   ReactionContent,
   ReactionTarget,
-  RepoPermission,
   RepoRef,
 } from "../github/github-adapter.js";
 import { LiveComment, type FinalOutcome } from "../streaming/live-comment.js";
@@ -26,6 +25,7 @@ import type { ModelClient } from "../streaming/model-client.js";
 import type { FinishReason, ModelError } from "../streaming/stream-parts.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { authorize, loadRepoConfig, type Authorization } from "./authorize.js";
 import type { CancelReason, RunHandle } from "./run-coordinator.js";
 
 /**
@@ -57,6 +57,8 @@ export interface RepositoryRequest {
   readonly exclude: readonly string[];
   /** Ranks files when not all can be read: the ones the thread names first. */
   readonly priority: (path: string) => number;
+  /** Read whatever the filters say: `.github/devbuddy.md`. */
+  readonly pinned: readonly string[];
   readonly signal: AbortSignal;
 }
 
@@ -79,12 +81,6 @@ export interface AnswerRunDeps {
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly maxThreadComments: number;
   readonly runId: string;
-}
-
-const WRITERS: ReadonlySet<RepoPermission> = new Set(["admin", "maintain", "write"]);
-
-export function mayTrigger(permission: RepoPermission): boolean {
-  return WRITERS.has(permission);
 }
 
 function cancelReason(signal: AbortSignal): CancelReason | undefined {
@@ -124,50 +120,6 @@ function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, tri
   return comments.some(
     (c) => c.author.toLowerCase() === botLogin.toLowerCase() && parseComment(c.body)?.meta.trigger === triggerKey,
   );
-}
-
-type Authorization = "allowed" | "denied" | "ignored";
-
-/**
- * Who may spend the App's budget: people who could push the change themselves (write,
- * maintain, admin), plus the users and teams the repository's config names. Bots only
- * when the config names them: two bots mentioning each other must not loop.
- */
-async function authorize(api: InstallationApi, request: AnswerRequest, config: RepoConfig, log: Logger): Promise<Authorization> {
-  const login = request.sender.toLowerCase();
-  if (request.senderType === "Bot") {
-    const allowed = config.triggers.bots.some((bot) => bot.toLowerCase() === login);
-    log.info({ sender: request.sender, allowed }, "mention by a bot");
-    return allowed ? "allowed" : "ignored";
-  }
-  if (config.triggers.users.some((user) => user.toLowerCase() === login)) return "allowed";
-  const permission = await api.permission(request.repo, request.sender);
-  if (mayTrigger(permission)) return "allowed";
-  for (const team of config.triggers.teams) {
-    const [org, slug] = team.split("/") as [string, string];
-    try {
-      if (await api.teamMember(org, slug, request.sender)) return "allowed";
-    } catch (error) {
-      // Without the "members: read" permission GitHub answers 403; the team cannot grant access then.
-      log.warn({ err: error, team }, "could not check team membership");
-    }
-  }
-  log.info({ sender: request.sender, permission }, "mention by a user without write access ignored");
-  return "denied";
-}
-
-async function loadConfig(deps: AnswerRunDeps, log: Logger) {
-  let raw: unknown = null;
-  let error: unknown;
-  try {
-    raw = await deps.planning.loadConfig();
-  } catch (caught) {
-    error = caught;
-    log.warn({ err: caught }, "could not read the repository's devbuddy config");
-  }
-  const loaded = resolveRepoConfig(raw, deps.planning.configDefaults, error);
-  if (loaded.problems.length > 0) log.warn({ problems: loaded.problems }, "invalid repository config; using defaults");
-  return loaded;
 }
 
 /** Terms from the thread, the request weighing most: what the starting context looks for. */
@@ -210,7 +162,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  const { config, problems } = await loadConfig(deps, log);
+  const { config, problems } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
   let authorization: Authorization;
   try {
     authorization = await authorize(api, request, config, log);
@@ -302,11 +254,15 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       include: config.include,
       exclude: config.exclude,
       priority: priorityFor(terms),
+      pinned: [REPO_GUIDANCE_PATH],
       signal: model.signal,
     });
     live.setActivity(`indexing ${view.loaded.size} files…`);
     grounding = { view, index: await indexFor(view) };
-    const guidanceText = view.allPaths.has(REPO_GUIDANCE_PATH) ? await view.read(REPO_GUIDANCE_PATH) : undefined;
+    if (view.treeTruncated) {
+      notes.push("⚠️ GitHub listed only part of this repository's files (its tree is too large), so a file it left out is marked unverified even if it exists.");
+    }
+    const guidanceText = view.pinned.get(REPO_GUIDANCE_PATH);
     if (guidanceText?.trim()) guidance = truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
   } catch (error) {
     if (isEmptyRepository(error)) {
@@ -321,7 +277,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
 
   // From here on every edit shows the references checked, so no name appears unmarked.
   facts = grounding ? factsFor(grounding) : unverifiableFacts(`https://github.com/${request.repo.owner}/${request.repo.repo}`);
-  const useTools = config.tools && grounding !== undefined;
+  // `tool_rounds: 0` means no tools at all: offering them with tool_choice "none" would only cost tokens.
+  const useTools = config.tools && config.limits.toolRounds > 0 && grounding !== undefined;
   const threadMessages = threadToMessages(request.issue, thread, {
     botLogin: deps.botLogin,
     currentRunId: runId,
@@ -416,12 +373,16 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
 function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig): string {
   switch (limit) {
     case "rounds":
-      return `${config.limits.toolRounds} tool rounds`;
+      return plural(config.limits.toolRounds, "tool round");
     case "files":
-      return `${config.limits.files} files`;
+      return plural(config.limits.files, "file");
     case "bytes":
-      return `${config.limits.readBytes} bytes read`;
+      return `${plural(config.limits.readBytes, "byte")} read`;
     case "tokens":
-      return `${config.limits.contextTokens} prompt tokens`;
+      return plural(config.limits.contextTokens, "prompt token");
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count.toLocaleString("en-US")} ${noun}${count === 1 ? "" : "s"}`;
 }

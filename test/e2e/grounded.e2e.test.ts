@@ -29,9 +29,9 @@ afterAll(async () => {
 });
 
 /** A scene whose repository holds the agent fixture (plus `extra` files) in one commit. */
-function agentScene(extra: Record<string, string> = {}): { scene: Scene; sha: string; blob: string } {
+function agentScene(extra: Record<string, string> = {}, options: { truncated?: number } = {}): { scene: Scene; sha: string; blob: string } {
   const scene = newScene(github, { body: "The AI answer only appears when the model is done. Stream it." });
-  const { sha } = github.seedRepoFiles(scene.repo.owner.login, scene.repo.name, { ...loadFixtureRepo(), ...extra });
+  const { sha } = github.seedRepoFiles(scene.repo.owner.login, scene.repo.name, { ...loadFixtureRepo(), ...extra }, options);
   return { scene, sha, blob: `${scene.repo.html_url}/blob/${sha}` };
 }
 
@@ -60,7 +60,7 @@ describe("grounded planning end to end", () => {
         kind: "stream",
         toolCalls: [
           { name: ["find_", "symbol"], arguments: ['{"na', 'me": "AI.', 'call"}'] },
-          { name: "read_file", arguments: ['{"path": "agent/planner.py", ', '"start": 1, "end": 30}'] },
+          { name: "read_file", arguments: ['{"path": "agent/planner.py", ', '"start_line": 1, "end_line": 30}'] },
         ],
         toolCallOrder: "interleaved",
       },
@@ -95,7 +95,7 @@ describe("grounded planning end to end", () => {
     const assistant = second?.body.messages.find((m: { role: string; tool_calls?: unknown }) => m.role === "assistant" && m.tool_calls);
     expect(assistant.tool_calls.map((c: { function: { name: string; arguments: string } }) => [c.function.name, c.function.arguments])).toEqual([
       ["find_symbol", '{"name": "AI.call"}'],
-      ["read_file", '{"path": "agent/planner.py", "start": 1, "end": 30}'],
+      ["read_file", '{"path": "agent/planner.py", "start_line": 1, "end_line": 30}'],
     ]);
     const [symbol, file] = second?.body.messages.filter((m: { role: string }) => m.role === "tool") as Array<{ content: string }>;
     expect(symbol?.content).toContain("- agent/planner.py:12 in Planner.plan_steps:");
@@ -123,7 +123,7 @@ describe("grounded planning end to end", () => {
     const reads = github.requests.filter((r) => r.method === "GET" && r.path.startsWith(`/repos/${scene.repo.full_name}/`));
     expect(reads.filter((r) => /\/tarball\//.test(r.path))).toHaveLength(1);
     expect(reads.filter((r) => /\/commits\//.test(r.path))).toHaveLength(1);
-    expect(reads.filter((r) => /\/git\/blobs\//.test(r.path)).length).toBeLessThanOrEqual(2); // .gitignore, .gitattributes
+    expect(reads.filter((r) => /\/git\/blobs\//.test(r.path)).length).toBeLessThanOrEqual(3); // .gitignore, .gitattributes, .github/devbuddy.md
   });
 
   it("reports an invalid .github/devbuddy.yml field by field, answers with the defaults, and follows .github/devbuddy.md", async () => {
@@ -154,5 +154,12 @@ describe("grounded planning end to end", () => {
     expect(request?.body.messages[0].content).toContain("Answer in at most five steps.");
     expect(request?.body.messages[0].content).not.toContain("list_files");
     expect(parseComment(body)?.text).toBe(`1. Change [\`Planner.refine\`](${blob}/agent/planner.py#L15-L18).`);
+  });
+
+  it("says so when GitHub truncated the repository's tree, since names it did not list cannot be checked", async () => {
+    const { scene } = agentScene({}, { truncated: 8 });
+    openai.enqueue({ kind: "stream", text: ["Change `web/src/plan-view.ts`."] });
+    const { body } = await ask(scene, "@devbuddy plan");
+    expect(body).toContain("> ⚠️ GitHub listed only part of this repository's files (its tree is too large)");
   });
 });

@@ -104,9 +104,9 @@ function expectAnswer(options: { target?: string; finalReaction?: "rocket" | nul
   if (finalReaction) github.post(`${target}/reactions`, { content: finalReaction }).reply(201, { id: 2, content: finalReaction });
 }
 
-/** The sender's permission; an answer reads the repository's config first, a stop does not. */
-function expectWriterPermission(login = "Codertocat", { config = true } = {}): void {
-  if (config) expectNoConfig();
+/** The repository's config (there is none), then the sender's permission: what an answer and a stop read first. */
+function expectWriterPermission(login = "Codertocat"): void {
+  expectNoConfig();
   github
     .get(`${REPO}/collaborators/${login}/permission`)
     .reply(200, { permission: "write", role_name: "maintain", user: { login } });
@@ -193,10 +193,28 @@ describe("mention handler", () => {
     expect(harness.model.calls).toHaveLength(1);
   });
 
+  it("'@devbuddy stop' from a user the repository's config allows stops the answer, though GitHub says read-only", async () => {
+    const bodies: string[] = [];
+    expectWriterPermission();
+    expectAnswer({ bodies, finalReaction: null });
+    github
+      .get(`${REPO}/contents/.github%2Fdevbuddy.yml`)
+      .reply(200, "triggers:\n  users: [reviewer]\n", { "content-type": "text/plain" })
+      .post(`${REPO}/issues/comments/556/reactions`, { content: "+1" })
+      .reply(201, {});
+    await harness.deliver("issue_comment", issueCommentPayload({ body: "@devbuddy plan" }));
+    const call = await harness.model.call(0);
+    call.text("Working on it");
+    await harness.deliver("issue_comment", issueCommentPayload({ body: "@devbuddy stop", commentId: 556, login: "reviewer" }));
+    await harness.devbuddy.coordinator.settled();
+    expect(call.aborted).toBe(true);
+    expect(parseComment(bodies.at(-1) as string)).toMatchObject({ text: "Working on it", meta: { state: "stopped" } });
+  });
+
   it("'@devbuddy stop' from a maintainer cancels the running answer and gets a 👍", async () => {
     const bodies: string[] = [];
     expectWriterPermission();
-    expectWriterPermission("Codertocat", { config: false });
+    expectWriterPermission();
     expectAnswer({ bodies, finalReaction: null });
     github.post(`${REPO}/issues/comments/555/reactions`, { content: "+1" }).reply(201, {});
     await harness.deliver("issue_comment", issueCommentPayload({ body: "@devbuddy plan" }));

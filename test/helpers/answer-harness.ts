@@ -66,6 +66,7 @@ export function setup(options: SetupOptions = {}) {
                 exclude: repository.exclude,
                 limits: SNAPSHOT_LIMITS,
                 priority: repository.priority,
+                pinned: repository.pinned,
                 signal: repository.signal,
               },
               log,

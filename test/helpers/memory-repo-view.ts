@@ -27,6 +27,7 @@ export function memoryRepoView(
     loaded,
     skipped: counts,
     treeTruncated: false,
+    pinned: new Map(),
     reads,
     skipReason: (path) => skipped[path] ?? (loaded.has(path) ? undefined : "missing"),
     read: async (path) => {

@@ -63,6 +63,31 @@ describe("RepoTools", () => {
     expect(activityFor(call("read_file", { path: "agent/ai.py", start_line: 13, end_line: 14 }))).toBe("reading `agent/ai.py` lines 13–14 …");
   });
 
+  it("read_file refuses arguments it does not know instead of reading the whole file, and ranges outside the file", async () => {
+    const { tools: t } = await tools();
+    expect(await t.execute(call("read_file", { path: "agent/ai.py", start: 13, end: 14 }))).toEqual({
+      content: "Error: Invalid arguments for read_file: unknown arguments start, end (read_file takes: path, start_line, end_line).",
+      ok: false,
+    });
+    expect((await t.execute(call("read_file", { path: "agent/ai.py", start_line: 500 }))).content).toBe(
+      "Error: agent/ai.py has 27 lines; start_line 500 is past its end.",
+    );
+    expect((await t.execute(call("read_file", { path: "agent/ai.py", start_line: 14, end_line: 13 }))).content).toBe(
+      "Error: end_line 13 is before start_line 14.",
+    );
+    // None of these counted as reading the file.
+    expect(t.filesRead.size).toBe(0);
+  });
+
+  it("reads and searches files with Windows line ends without showing the carriage returns", async () => {
+    const view = memoryRepoView({ "win.py": "class Win:\r\n    def go(self):\r\n        return 1\r\n" });
+    const { tools: t } = await tools({ files: 30, readBytes: 100_000 }, view);
+    expect((await t.execute(call("read_file", { path: "win.py" }))).content).toBe(
+      "win.py lines 1-3 of 3 (commit f1e2d3c):\n1| class Win:\n2|     def go(self):\n3|         return 1",
+    );
+    expect((await t.execute(call("search_code", { query: "return" }))).content).toBe('1 line contains "return":\nwin.py:3 in Win.go: return 1');
+  });
+
   it("read_file of a missing file is an error naming the commit and similar paths", async () => {
     const { tools: t } = await tools();
     const result = await t.execute(call("read_file", { path: "src/ai.py" }));

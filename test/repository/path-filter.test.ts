@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { looksBinary, looksGenerated, PathFilter, type PathFilterOptions } from "../../src/repository/path-filter.js";
+import { decodeText, looksBinary, looksGenerated, PathFilter, type PathFilterOptions } from "../../src/repository/path-filter.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
 
 const fixture = loadFixtureRepo();
@@ -138,10 +138,13 @@ describe("PathFilter rules", () => {
 });
 
 describe("content checks", () => {
-  it("looksBinary: a NUL in the first 8 KB, or bytes that are not UTF-8", () => {
+  it("looksBinary: a NUL in the first 8 KB, or (not UTF-8) many control characters; Latin-1 text is text", () => {
     expect(looksBinary(fixture["assets/logo.png"] ?? Buffer.alloc(0))).toBe(true);
     expect(looksBinary(Buffer.from("déjà vu — naïve ✓\n"))).toBe(false);
-    expect(looksBinary(Buffer.from([0x63, 0x61, 0x66, 0xe9]))).toBe(true); // Latin-1 "café"
+    expect(looksBinary(Buffer.from([0x63, 0x61, 0x66, 0xe9]))).toBe(false); // Latin-1 "café"
+    expect(looksBinary(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x01, 0x02, 0x03]))).toBe(true); // no NUL, not text
+    expect(decodeText(Buffer.from([0x63, 0x61, 0x66, 0xe9]))).toBe("café");
+    expect(decodeText(Buffer.from("\uFEFFclass A: pass\n"))).toBe("class A: pass\n");
     expect(looksBinary(Buffer.concat([Buffer.from("a".repeat(8192)), Buffer.from([0])]))).toBe(false);
     expect(looksBinary(Buffer.concat([Buffer.from("a".repeat(8191)), Buffer.from([0])]))).toBe(true);
   });

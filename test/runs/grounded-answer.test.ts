@@ -240,6 +240,39 @@ describe("the repository's config", () => {
     expect(finalBody(github)).toContain("devbuddy · gpt-4.1");
   });
 
+  it("says in the comment which limit stopped the reading, and offers no tools at all with tool_rounds: 0", async () => {
+    const limited = setup({ config: { limits: { tool_rounds: 1 } } });
+    const run = limited.start();
+    (await limited.model.call(0)).toolCall({ id: "c1", name: "list_files", arguments: "{}" }).finish("tool_calls");
+    const last = await limited.model.call(1);
+    expect(last.options?.toolChoice).toBe("none");
+    last.text("Plan").finish();
+    await limited.clock.advance(20_000);
+    await run();
+    expect(finalBody(limited.github)).toContain("> 📚 Reading stopped at this run's limit of 1 tool round.");
+
+    const none = setup({ config: { limits: { tool_rounds: 0 } } });
+    const plain = none.start();
+    const only = await none.model.call(0);
+    expect(only.options?.tools).toBeUndefined();
+    expect(only.messages[0]?.content).toContain("tools=false");
+    only.text("Plan").finish();
+    await none.clock.advance(20_000);
+    await plain();
+    expect(finalBody(none.github)).not.toContain("📚");
+  });
+
+  it("follows .github/devbuddy.md even when paths.include leaves .github out", async () => {
+    const { model, clock, start } = setup({ config: { paths: { include: ["agent/**"] } } });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages[0]?.content).toContain("guidance=Plans for this repository must keep the AI client behind `agent/ai.py`");
+    expect(call.messages[1]?.content).not.toContain("web/src");
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+  });
+
   it("lets the users the config names trigger without write access", async () => {
     const { github, model, clock, start } = setup({ config: { triggers: { users: ["Reader"] } } });
     github.permissions.set("reader", "read");
@@ -274,5 +307,14 @@ describe("the repository's config", () => {
     await ignored();
     expect(other.model.calls).toHaveLength(0);
     expect(other.github.writes).toEqual([]);
+  });
+
+  it("matches a bot named without its [bot] suffix", async () => {
+    const { model, clock, start, github } = setup({ config: { triggers: { bots: ["Helper"] } } });
+    const run = start({ ...REQUEST, sender: "helper[bot]", senderType: "Bot" });
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await run();
+    expect(reactions(github)).toEqual(["eyes", "rocket"]);
   });
 });

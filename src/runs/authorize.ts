@@ -1,0 +1,65 @@
+import { resolveRepoConfig, type LoadedRepoConfig, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import type { InstallationApi, RepoPermission, RepoRef } from "../github/github-adapter.js";
+import type { Logger } from "../util/logger.js";
+
+/**
+ * Who may spend the App's budget, for an answer and for stopping one alike: people who
+ * could push the change themselves (write, maintain, admin), plus the users and teams the
+ * repository's config names. Bots only when the config names them: two bots mentioning
+ * each other must not loop.
+ */
+
+export type Authorization = "allowed" | "denied" | "ignored";
+
+export interface Requester {
+  readonly repo: RepoRef;
+  readonly sender: string;
+  /** "Bot" for GitHub Apps and other bot accounts. */
+  readonly senderType?: string;
+}
+
+const WRITERS: ReadonlySet<RepoPermission> = new Set(["admin", "maintain", "write"]);
+
+function mayTrigger(permission: RepoPermission): boolean {
+  return WRITERS.has(permission);
+}
+
+export async function authorize(api: Pick<InstallationApi, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
+  const login = who.sender.toLowerCase();
+  if (who.senderType === "Bot") {
+    // GitHub Apps comment as `<slug>[bot]`; a config may name them either way.
+    const bare = (name: string): string => name.toLowerCase().replace(/\[bot\]$/, "");
+    const allowed = config.triggers.bots.some((bot) => bare(bot) === bare(login));
+    log.info({ sender: who.sender, allowed }, "mention by a bot");
+    return allowed ? "allowed" : "ignored";
+  }
+  if (config.triggers.users.some((user) => user.toLowerCase() === login)) return "allowed";
+  const permission = await api.permission(who.repo, who.sender);
+  if (mayTrigger(permission)) return "allowed";
+  for (const team of config.triggers.teams) {
+    const [org, slug] = team.split("/") as [string, string];
+    try {
+      if (await api.teamMember(org, slug, who.sender)) return "allowed";
+    } catch (error) {
+      // Without the "members: read" permission GitHub answers 403; the team cannot grant access then.
+      log.warn({ err: error, team }, "could not check team membership");
+    }
+  }
+  log.info({ sender: who.sender, permission }, "mention by a user without write access ignored");
+  return "denied";
+}
+
+/** `.github/devbuddy.yml` through `load` (Probot's `context.config`), validated; problems are logged. */
+export async function loadRepoConfig(load: () => Promise<unknown>, defaults: RepoConfigDefaults, log: Logger): Promise<LoadedRepoConfig> {
+  let raw: unknown = null;
+  let error: unknown;
+  try {
+    raw = await load();
+  } catch (caught) {
+    error = caught;
+    log.warn({ err: caught }, "could not read the repository's devbuddy config");
+  }
+  const loaded = resolveRepoConfig(raw, defaults, error);
+  if (loaded.problems.length > 0) log.warn({ problems: loaded.problems }, "invalid repository config; using defaults");
+  return loaded;
+}
