@@ -14,6 +14,10 @@ import { messageTokens } from "./token-budget.js";
  * calls tools anyway then ends the loop: its text so far is the answer. Every request is
  * resent whole, so the prompt is bounded too: a tool result that would take it past
  * `maxPromptTokens` is not returned, and the tools are withdrawn.
+ *
+ * What the model writes in a round that then calls tools ("Let me look at the AI class.")
+ * is thinking aloud, not the plan: it is kept, folded under the plan in a `<details>`
+ * block, so the plan still starts with its summary line and nothing is lost.
  */
 
 /** What runs the model's tool calls (`RepoTools`). */
@@ -66,7 +70,9 @@ function addUsage(total: TokenUsage | undefined, more: TokenUsage | undefined): 
 
 export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult> {
   const messages: ChatMessage[] = [...input.messages];
-  let text = "";
+  /** Text of rounds that went on to call tools. */
+  const asides: string[] = [];
+  const compose = (plan: string): string => foldAsides(plan, asides);
   let usage: TokenUsage | undefined;
   let toolCalls = 0;
   let limit: PlanLoopResult["limit"];
@@ -91,7 +97,6 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
       ...input.streamOptions,
       ...(tools ? { tools: tools.specs, toolChoice: mayCallTools ? "auto" : "none" } : {}),
     };
-    const separator = text.length > 0 && !text.endsWith("\n\n") ? "\n\n" : "";
     let roundText = "";
     const calls: ToolCall[] = [];
     let finish: FinishReason | undefined;
@@ -100,7 +105,7 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
         if (part.type === "text-delta") {
           if (roundText.length === 0) input.onActivity(undefined);
           roundText += part.text;
-          input.onText(text + separator + roundText);
+          input.onText(compose(roundText));
         } else if (part.type === "tool-call") {
           calls.push(part.call);
         } else {
@@ -110,16 +115,15 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
       }
     } catch (error) {
       const failure = error instanceof ModelError ? error : new ModelError("server", "The model request failed unexpectedly.", { cause: error });
-      text += roundText.length > 0 ? separator + roundText : "";
-      return { text, failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      return { text: compose(roundText), failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
     }
-    if (roundText.length > 0) text += separator + roundText;
 
     if (calls.length === 0 || !tools || !mayCallTools) {
       if (calls.length > 0) input.log.warn({ calls: calls.map((c) => c.name) }, "the model asked for tools after they were withdrawn; ending with its text");
-      return { text, rounds: round + 1, toolCalls, ...(finish === undefined ? {} : { finish }), ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      return { text: compose(roundText), rounds: round + 1, toolCalls, ...(finish === undefined ? {} : { finish }), ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
     }
 
+    if (roundText.trim().length > 0) asides.push(roundText.trim());
     add({ role: "assistant", content: roundText, toolCalls: calls });
     for (const call of calls) {
       if (input.signal.aborted) break;
@@ -139,7 +143,17 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
     input.onActivity(withTrail("thinking…"));
     if (input.signal.aborted) {
       const failure = new ModelError("aborted", "The request to the model was cancelled.");
-      return { text, failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      return { text: compose(""), failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
     }
   }
+}
+
+const ASIDES_SUMMARY = "<details><summary>Notes devbuddy made while reading</summary>";
+
+/** The plan, then what the model said between tool calls, collapsed; just the notes when there is no plan yet. */
+export function foldAsides(plan: string, asides: readonly string[]): string {
+  if (asides.length === 0) return plan;
+  const notes = asides.join("\n\n");
+  if (plan.trim().length === 0) return notes;
+  return `${plan.replace(/\s+$/, "")}\n\n${ASIDES_SUMMARY}\n\n${notes}\n\n</details>`;
 }

@@ -80,13 +80,21 @@ describe("runPlanLoop", () => {
     expect((tools as ToolRunner & { calls: ToolCall[] }).calls).toHaveLength(1);
   });
 
-  it("keeps text written before a tool call and continues after it", async () => {
+  it("keeps text written before a tool call, folded under the plan, so the plan starts with its summary", async () => {
     const { model, texts, done } = setup();
     (await model.call(0)).text("Let me check.").toolCall(read("c1", "a.py")).finish("tool_calls");
-    (await model.call(1)).text("Plan.").finish();
+    (await model.call(1)).text("**Plan.**").finish();
     const result = await done;
-    expect(result.text).toBe("Let me check.\n\nPlan.");
-    expect(texts.at(-1)).toBe("Let me check.\n\nPlan.");
+    const folded = "**Plan.**\n\n<details><summary>Notes devbuddy made while reading</summary>\n\nLet me check.\n\n</details>";
+    expect(result.text).toBe(folded);
+    expect(texts.at(-1)).toBe(folded);
+  });
+
+  it("keeps the notes as they are when the model fails before writing a plan", async () => {
+    const { model, done } = setup();
+    (await model.call(0)).text("Reading a.py first.").toolCall(read("c1", "a.py")).finish("tool_calls");
+    (await model.call(1)).fail(new ModelError("stall", "The model stopped sending text."));
+    expect(await done).toMatchObject({ text: "Reading a.py first.", failure: { kind: "stall" } });
   });
 
   it("stops offering tools after the round limit and says the reading budget is spent", async () => {
@@ -138,7 +146,7 @@ describe("runPlanLoop", () => {
     (await model.call(0)).text("Reading.").toolCall(read("c1", "a.py")).finish("tool_calls");
     (await model.call(1)).text("Half a plan").fail(new ModelError("stall", "The model stopped sending text for 30 s."));
     const result = await done;
-    expect(result.text).toBe("Reading.\n\nHalf a plan");
+    expect(result.text).toBe("Half a plan\n\n<details><summary>Notes devbuddy made while reading</summary>\n\nReading.\n\n</details>");
     expect(result.failure?.kind).toBe("stall");
   });
 
