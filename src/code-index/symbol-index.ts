@@ -11,7 +11,9 @@ import { languageOf, parserFor, type SourceLanguage } from "./languages.js";
  * known: inferred per file from constructor calls, annotations, struct fields and `self`/`this`
  * (the rules are listed at each language's `typeOf`). A method call whose receiver type is
  * unknown is at most *possible*, and only when the receiver's name looks like the class.
- * Classes and functions called by name are resolved through the file itself and its imports.
+ * Classes and functions called by name are resolved through the file itself and its imports,
+ * each import to the module it names: a relative one from the importing file's directory, others
+ * by the module path that ends most like it, so that a/util.ts is not b/util.ts.
  * No cross-file type flow: a field assigned in another file stays unknown.
  */
 
@@ -235,6 +237,8 @@ interface DefinitionMatch {
   readonly fn?: Node;
   /** Qualifies the name instead of the enclosing definition (Go: the receiver type). */
   readonly owner?: string;
+  /** A Python `@overload` stub: only a signature, the implementation follows it. */
+  readonly overload?: boolean;
 }
 
 interface CallMatch {
@@ -308,12 +312,22 @@ function pythonAnnotation(node: Node | null | undefined, facts: FileFacts): stri
   }
 }
 
-function isStaticMethod(fn: Node): boolean {
+/** Does one of the function's decorators, as written (`staticmethod`, `t.overload`), pass `test`? */
+function hasDecorator(fn: Node, test: (decorator: string) => boolean): boolean {
   const decorated = fn.parent;
   return (
     decorated?.type === "decorated_definition" &&
-    decorated.namedChildren.some((child) => child.type === "decorator" && child.firstNamedChild?.text === "staticmethod")
+    decorated.namedChildren.some((child) => child.type === "decorator" && test(child.firstNamedChild?.text ?? ""))
   );
+}
+
+function isStaticMethod(fn: Node): boolean {
+  return hasDecorator(fn, (decorator) => decorator === "staticmethod");
+}
+
+/** `@overload`, `@typing.overload`, `@t.overload`. */
+function isOverloadStub(fn: Node): boolean {
+  return hasDecorator(fn, (decorator) => decorator === "overload" || decorator.endsWith(".overload"));
 }
 
 function pythonParameterName(parameter: Node): string | undefined {
@@ -412,8 +426,9 @@ const python: Grammar = {
 
   definition(node, inClass) {
     if (node.type === "class_definition") return named(node, "class");
-    if (node.type === "function_definition") return named(node, inClass ? "method" : "function", node);
-    return undefined;
+    if (node.type !== "function_definition") return undefined;
+    const match = named(node, inClass ? "method" : "function", node);
+    return match !== undefined && isOverloadStub(node) ? { ...match, overload: true } : match;
   },
 
   functionContext(fn, outer, isMethod) {
@@ -932,6 +947,8 @@ interface FileAnalysis {
   readonly family: LanguageFamily;
   readonly imports: ReadonlyMap<string, ImportBinding>;
   readonly bases: ReadonlyMap<string, readonly string[]>;
+  /** Python `@overload` stubs and the implementation each one announces (when the file has it). */
+  readonly overloads: ReadonlyMap<Definition, Definition>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -951,6 +968,7 @@ function extract(path: string, language: SourceLanguage, root: Node, text: strin
   const lineText = (row: number): string => clip((lines[row] ?? "").trim());
   const facts = grammar.collectFacts(root);
   const definitions: Definition[] = [];
+  const stubs: Definition[] = [];
   const calls: CallSite[] = [];
 
   // An explicit stack rather than recursion: generated code can nest deeper than the JS stack.
@@ -981,6 +999,7 @@ function extract(path: string, language: SourceLanguage, root: Node, text: strin
         signature: lineText(startRow),
       };
       definitions.push(definition);
+      if (match.overload === true) stubs.push(definition);
       let types = state.types;
       if (match.kind === "class") types = { ...types, ownClass: match.name };
       else if (match.owner !== undefined) types = { ...types, ownClass: match.owner };
@@ -1009,7 +1028,22 @@ function extract(path: string, language: SourceLanguage, root: Node, text: strin
   calls.sort((a, b) => a.line - b.line);
   const bases = new Map<string, readonly string[]>();
   for (const [name, cls] of facts.classes) if (cls.bases.length > 0) bases.set(name, cls.bases);
-  return { symbols: { path, language, definitions, calls }, family, imports: facts.imports, bases };
+  const overloads = overloadImplementations(definitions, stubs);
+  return { symbols: { path, language, definitions, calls }, family, imports: facts.imports, bases, overloads };
+}
+
+/** Each overload stub's implementation: the next definition of the same name that is no stub. */
+function overloadImplementations(definitions: readonly Definition[], stubs: readonly Definition[]): Map<Definition, Definition> {
+  const found = new Map<Definition, Definition>();
+  if (stubs.length === 0) return found;
+  const isStub = new Set(stubs);
+  const byName = new Map<string, Definition[]>();
+  for (const definition of definitions) if (!isStub.has(definition)) addTo(byName, definition.qualifiedName, definition);
+  for (const stub of stubs) {
+    const implementation = byName.get(stub.qualifiedName)?.find((d) => d.startLine > stub.startLine);
+    if (implementation !== undefined) found.set(stub, implementation);
+  }
+  return found;
 }
 
 async function analyzeFile(path: string, text: string): Promise<FileAnalysis | undefined> {
@@ -1060,32 +1094,62 @@ function ownerOf(definition: Definition): string {
   return lastOf(parent, ".");
 }
 
-/** The last name an import path designates: "agent.ai" → "ai", "./api.js" → "api", "path/filepath" → "filepath". */
-function moduleTail(module: string, family: LanguageFamily): string | undefined {
-  if (family === "python") return module.split(".").filter(Boolean).at(-1);
-  if (family === "go") return lastOf(module, "/");
-  const parts = module.replace(/\.(d\.)?[mc]?[jt]sx?$/, "").split("/").filter((part) => part !== "" && part !== "." && part !== "..");
-  return parts.at(-1) === "index" ? parts.at(-2) : parts.at(-1);
+const ECMASCRIPT_EXTENSION = /\.(d\.)?[mc]?[jt]sx?$/;
+
+/**
+ * The module a file is, named by its path without extension: "agent/ai.py" → "agent/ai",
+ * "pkg/__init__.py" → "pkg", "web/index.js" → "web"; Go: the package, i.e. the directory. A
+ * TypeScript source and its emitted or declaration file ("api.ts", "api.js", "api.d.ts") are one
+ * module, which is how `./api.js` reaches api.ts in ESM TypeScript (so are "api.ts" and
+ * "api/index.ts", which resolution would tell apart: rare enough to accept).
+ */
+function moduleOf(path: string, family: LanguageFamily): string {
+  if (family === "go") return directoryOf(path);
+  if (family === "python") return path.replace(/\.py$/, "").replace(/(^|\/)__init__$/, "");
+  return path.replace(ECMASCRIPT_EXTENSION, "").replace(/(^|\/)index$/, "");
 }
 
-/** The same for a file: "agent/ai.py" → "ai", "pkg/__init__.py" → "pkg", "web/src/api.ts" → "api"; Go: the directory. */
-function fileTail(path: string, family: LanguageFamily): string | undefined {
-  const directory = lastOf(directoryOf(path), "/");
-  if (family === "go") return directory || undefined;
-  const stem = lastOf(path, "/").replace(/\.(d\.)?[^.]+$/, "");
-  return stem === "__init__" || stem === "index" ? directory || undefined : stem;
+/**
+ * A relative import as a path from the importing file's directory: "./x.js", "../y" as written;
+ * Python's ".x.y" → "./x/y", "..pkg" → "../pkg", "." → ".". Undefined for other imports.
+ */
+function relativePath(specifier: string, family: LanguageFamily): string | undefined {
+  if (family === "ecmascript") return /^\.\.?(\/|$)/.test(specifier) ? specifier : undefined;
+  if (family !== "python" || !specifier.startsWith(".")) return undefined;
+  const dots = specifier.length - specifier.replace(/^\.+/, "").length;
+  const below = specifier.slice(dots).split(".").filter(Boolean);
+  return [dots === 1 ? "." : "../".repeat(dots - 1), ...below].join("/");
 }
 
-function moduleMatches(module: string, path: string, family: LanguageFamily): boolean {
-  const tail = moduleTail(module, family);
-  return tail !== undefined && tail === fileTail(path, family);
+/** `relative` from `directory`, normalized; undefined when it climbs out of the repository. */
+function joinPath(directory: string, relative: string): string | undefined {
+  const parts = directory === "" ? [] : directory.split("/");
+  for (const part of relative.split("/")) {
+    if (part === "..") {
+      if (parts.pop() === undefined) return undefined;
+    } else if (part !== "." && part !== "") parts.push(part);
+  }
+  return parts.join("/");
+}
+
+/** A non-relative import's path segments: "a.b.c" → a, b, c; "@/lib/util.js" → @, lib, util; Go's as written. */
+function importSegments(specifier: string, family: LanguageFamily): string[] {
+  if (family === "python") return specifier.split(".").filter(Boolean);
+  return (family === "ecmascript" ? moduleOf(specifier, family) : specifier).split("/").filter(Boolean);
+}
+
+/** How many trailing segments two paths share. */
+function sharedTail(a: readonly string[], b: readonly string[]): number {
+  let shared = 0;
+  while (shared < a.length && shared < b.length && a[a.length - 1 - shared] === b[b.length - 1 - shared]) shared++;
+  return shared;
 }
 
 /** The module a receiver names, when it is an import alias: `ai` in `ai.AI()`, `filepath` in `filepath.Walk()`. */
 function namespaceModule(binding: ImportBinding, family: LanguageFamily): string | undefined {
   if (binding.name === undefined) return binding.module;
-  // `from agent import ai` may import a submodule.
-  if (family === "python") return `${binding.module}.${binding.name}`;
+  // `from agent import ai` may import a submodule; `from . import views` imports ".views", not "..views".
+  if (family === "python") return binding.module.endsWith(".") ? binding.module + binding.name : `${binding.module}.${binding.name}`;
   // A default export used as an object, as CommonJS modules are.
   return binding.name === "default" ? binding.module : undefined;
 }
@@ -1115,11 +1179,20 @@ export class SymbolIndex {
   readonly #methods = new Set<string>();
   /** "path\u0000name" for every top-level definition. */
   readonly #topLevel = new Set<string>();
+  /**
+   * "family\u0000last segment" → the modules (moduleOf) of that name, for non-relative imports.
+   * Made on first use: the constructor blocks the event loop in one piece.
+   */
+  #modulesByTail: Map<string, Set<string>> | undefined;
+  /** What `#modulesNamed` found, by "family\u0000specifier". */
+  readonly #modulesNamedCache = new Map<string, readonly string[]>();
 
   private constructor(files: ReadonlyMap<string, FileAnalysis>) {
     this.#files = files;
     this.fileCount = files.size;
+    const implementations = new Map<Definition, Definition>();
     for (const file of files.values()) {
+      for (const [stub, implementation] of file.overloads) implementations.set(stub, implementation);
       for (const definition of file.symbols.definitions) {
         addTo(this.#byName, definition.name, definition);
         if (definition.qualifiedName !== definition.name) addTo(this.#byName, definition.qualifiedName, definition);
@@ -1137,11 +1210,19 @@ export class SymbolIndex {
         this.#bases.set(cls, known);
       }
     }
+    // Overload stubs come right after their implementation: the first definition found is the one
+    // with a body. Their comparison costs map lookups, so it is used only where there are stubs.
+    const anchor = (definition: Definition): Definition => implementations.get(definition) ?? definition;
+    const lookupOrder =
+      implementations.size === 0
+        ? compareDefinitions
+        : (a: Definition, b: Definition): number =>
+            compareDefinitions(anchor(a), anchor(b)) || Number(implementations.has(a)) - Number(implementations.has(b)) || a.startLine - b.startLine;
     for (const [name, definitions] of this.#byName) {
-      definitions.sort(compareDefinitions);
+      definitions.sort(lookupOrder);
       for (const definition of definitions) addTo(this.#byFoldedName, name.toLowerCase(), definition);
     }
-    for (const definitions of this.#byFoldedName.values()) definitions.sort(compareDefinitions);
+    for (const definitions of this.#byFoldedName.values()) definitions.sort(lookupOrder);
   }
 
   /**
@@ -1269,12 +1350,66 @@ export class SymbolIndex {
     return false;
   }
 
+  /** Does the import `specifier`, written in `importer`, name the module that holds `definition`? */
+  #imports(specifier: string, importer: FileAnalysis, definition: Definition): boolean {
+    const { family } = importer;
+    const home = moduleOf(definition.path, family);
+    const relative = relativePath(specifier, family);
+    // A relative import says where its file is: a module elsewhere with the same name is not it.
+    if (relative !== undefined) {
+      const target = joinPath(directoryOf(importer.symbols.path), relative);
+      return target !== undefined && moduleOf(target, family) === home;
+    }
+    return this.#modulesNamed(specifier, family).includes(home);
+  }
+
+  /**
+   * The modules a non-relative import names: of those whose path ends like the import's, the
+   * ones sharing the most trailing segments with it, then the shortest. Python's "m.ai" is m/ai.py
+   * (or src/m/ai.py) and not n/ai.py; Go's "example.com/app/pkg/util" is pkg/util and not util; a
+   * path alias "@/lib/util" is web/src/lib/util.ts. A package from outside the repository matches
+   * only a module of the same name (as "yaml" does yaml.ts): its files are not there to tell.
+   */
+  #modulesNamed(specifier: string, family: LanguageFamily): readonly string[] {
+    const cacheKey = `${family}\u0000${specifier}`;
+    const cached = this.#modulesNamedCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const segments = importSegments(specifier, family);
+    let best: string[] = [];
+    let bestShared = 0;
+    let bestLength = 0;
+    for (const module of this.#moduleIndex().get(`${family}\u0000${segments.at(-1)}`) ?? []) {
+      const parts = module.split("/");
+      const shared = sharedTail(parts, segments);
+      if (shared > bestShared || (shared === bestShared && parts.length < bestLength)) {
+        best = [module];
+        bestShared = shared;
+        bestLength = parts.length;
+      } else if (shared === bestShared && parts.length === bestLength) best.push(module);
+    }
+    this.#modulesNamedCache.set(cacheKey, best);
+    return best;
+  }
+
+  #moduleIndex(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (this.#modulesByTail === undefined) {
+      this.#modulesByTail = new Map();
+      for (const file of this.#files.values()) {
+        const module = moduleOf(file.symbols.path, file.family);
+        if (module === "") continue;
+        const key = `${file.family}\u0000${lastOf(module, "/")}`;
+        this.#modulesByTail.set(key, (this.#modulesByTail.get(key) ?? new Set()).add(module));
+      }
+    }
+    return this.#modulesByTail;
+  }
+
   #topLevelVerdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
     if (call.receiver !== undefined) {
       // `module.f()`, `pkg.F()`, `pkg.T{}` through an import of the definition's module.
       const binding = file.imports.get(call.receiver);
       const module = binding === undefined ? undefined : namespaceModule(binding, file.family);
-      return call.callee === definition.name && module !== undefined && moduleMatches(module, definition.path, file.family)
+      return call.callee === definition.name && module !== undefined && this.#imports(module, file, definition)
         ? "confirmed"
         : undefined;
     }
@@ -1282,7 +1417,7 @@ export class SymbolIndex {
     if (binding !== undefined) {
       if (binding.name === undefined) return undefined;
       const imported = binding.name === "default" ? call.callee : binding.name;
-      return imported === definition.name && moduleMatches(binding.module, definition.path, file.family) ? "confirmed" : undefined;
+      return imported === definition.name && this.#imports(binding.module, file, definition) ? "confirmed" : undefined;
     }
     if (call.callee !== definition.name) return undefined;
     if (call.path === definition.path) return "confirmed";
