@@ -2,9 +2,12 @@
  * Checks every file and symbol a plan names against the commit devbuddy read, after the
  * model has finished. Pure.
  *
- * A reference is an inline code span outside fenced blocks: `agent/ai.py`,
- * `agent/ai.py:12-20`, `AI.call`, `self.planner.refine()`, `plan_steps()`. Each becomes
+ * A reference is an inline code span, found as CommonMark finds them, outside code blocks
+ * (fenced or indented, also inside list items), HTML comments and link text:
+ * `agent/ai.py`, `agent/ai.py:12-20`, `AI.call`, `self.planner.refine()`, `plan_steps()`.
+ * Each becomes
  * - a permalink to the commit (`blob/<sha>/<path>#L<a>-L<b>`) when it exists there,
+ * - left as written when it exists in several places (a bare `__init__.py`): nothing to link to,
  * - left as written when the model marked it "(new)" and it does not exist yet,
  * - marked "⚠️ unverified" otherwise.
  *
@@ -13,7 +16,9 @@
  * What counts as a symbol: dotted names, names called with `()`, and names with an
  * underscore or an inner capital (`plan_steps`, `CodeGenerator`). A bare lowercase word
  * (`stream`, `true`) is linked when it is a definition, and otherwise left alone: it is
- * as likely a value or a keyword as a claim about the code.
+ * as likely a value or a keyword as a claim about the code. Names of the languages' own
+ * libraries (`json.loads`, `Promise.all`, `print()`) and environment variables or constants
+ * (`OPENAI_API_KEY`) are linked when the repository defines them, and otherwise left alone.
  */
 
 export interface SymbolLocation {
@@ -42,6 +47,7 @@ export type ReferenceStatus = "linked" | "new" | "unverified";
 export interface CheckedReference {
   readonly text: string;
   readonly status: ReferenceStatus;
+  /** Absent for a name that exists in several places, or a reference link kept as written. */
   readonly url?: string;
 }
 
@@ -52,25 +58,68 @@ export interface VerifiedText {
 
 export const UNVERIFIED_MARK = "⚠️ *unverified*";
 
-const BUILTINS = new Set([
-  "None", "True", "False", "Any", "Optional", "List", "Dict", "Union", "Callable", "Exception", "ValueError",
-  "TypeError", "KeyError", "RuntimeError", "NotImplementedError", "Promise", "Error", "Map", "Set", "Array", "Object",
-  "String", "Number", "Boolean", "Record", "Partial", "Readonly", "AsyncIterable", "AsyncGenerator", "Iterator",
-  "Generator", "JSON", "Math", "Date", "RegExp", "Buffer", "URL", "AbortController", "AbortSignal", "console.log",
-  "__init__", "__main__", "__name__", "README", "TODO", "JSON.parse", "JSON.stringify", "process.env",
+/**
+ * First segments (or whole names) that belong to Python, JavaScript/TypeScript/Node or Go
+ * themselves. Curated, not exhaustive: a name missing here is only marked, never hidden.
+ */
+const PLATFORM_NAMES = new Set([
+  // Python: standard modules, builtins, exceptions, typing.
+  "json", "os", "sys", "re", "pathlib", "typing", "asyncio", "logging", "datetime", "collections", "itertools",
+  "functools", "subprocess", "math", "time", "random", "shutil", "tempfile", "io", "abc", "dataclasses", "enum", "uuid",
+  "hashlib", "base64", "argparse", "threading", "multiprocessing", "socket", "urllib", "unittest", "pickle", "csv",
+  "glob", "textwrap", "traceback", "inspect", "contextlib", "operator", "struct", "heapq", "bisect", "decimal",
+  "statistics", "secrets", "hmac", "gzip", "zipfile", "tarfile", "sqlite3", "pprint", "warnings", "weakref", "shlex",
+  "importlib", "codecs", "concurrent", "builtins",
+  "print", "len", "range", "open", "isinstance", "issubclass", "str", "int", "float", "bool", "bytes", "list", "dict",
+  "set", "tuple", "frozenset", "type", "super", "object", "enumerate", "zip", "map", "filter", "sorted", "reversed",
+  "sum", "min", "max", "abs", "any", "all", "getattr", "setattr", "hasattr", "delattr", "repr", "iter", "next", "input",
+  "id", "hash", "round", "vars", "dir", "callable", "exec", "eval", "chr", "ord", "divmod", "format", "property",
+  "staticmethod", "classmethod", "None", "True", "False",
+  "Exception", "BaseException", "ValueError", "TypeError", "KeyError", "IndexError", "AttributeError", "RuntimeError",
+  "NotImplementedError", "StopIteration", "OSError", "IOError", "FileNotFoundError", "TimeoutError", "ImportError",
+  "AssertionError", "PermissionError", "ConnectionError", "KeyboardInterrupt",
+  "Any", "Optional", "List", "Dict", "Union", "Callable", "Tuple", "Iterable", "Iterator", "Generator", "Awaitable",
+  "AsyncIterator", "AsyncIterable", "AsyncGenerator", "Sequence", "Mapping", "Literal", "TypeVar", "Protocol",
+  "NamedTuple", "TypedDict",
+  // JavaScript and TypeScript: globals, web platform, utility types; Node's modules.
+  "Promise", "Array", "Object", "Math", "JSON", "console", "process", "Date", "Number", "String", "Boolean", "Symbol",
+  "BigInt", "Buffer", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "RegExp", "Error", "RangeError", "SyntaxError",
+  "AggregateError", "Reflect", "Proxy", "Intl", "globalThis", "window", "document", "navigator", "localStorage",
+  "sessionStorage", "URL", "URLSearchParams", "AbortController", "AbortSignal", "TextEncoder", "TextDecoder", "Blob",
+  "FormData", "Headers", "ReadableStream", "WritableStream", "EventTarget", "performance", "structuredClone",
+  "queueMicrotask", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "fetch", "require",
+  "module", "exports", "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent",
+  "atob", "btoa", "null", "undefined", "NaN", "Infinity", "Record", "Partial", "Required", "Readonly", "Pick", "Omit",
+  "ReturnType", "Parameters", "Awaited", "NonNullable",
+  "fs", "path", "http", "https", "crypto", "util", "events", "child_process", "net", "dns", "zlib", "assert",
+  "readline", "url", "vm", "worker_threads", "timers", "querystring",
+  // Go: standard packages and builtins.
+  "fmt", "strings", "strconv", "errors", "context", "bufio", "bytes", "sync", "atomic", "log", "slog", "filepath",
+  "sort", "slices", "maps", "regexp", "reflect", "runtime", "testing", "ioutil", "exec", "rand", "sql", "template",
+  "utf8", "flag", "make", "append", "cap", "panic", "recover", "nil", "println",
 ]);
 
-const NEW_MARKER = /^\s*\(\s*new\b[^)]*\)/i;
-/** `](target)` right after a code span that opens with `[`. */
-const LINK_TARGET = /^\]\(([^()\s]*)\)/;
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
-const CODE_SPAN = /(?<!`)`([^`\n]+)`(?!`)/g;
+/** `OPENAI_API_KEY`, `MAX_RETRIES`: an environment variable or a constant, not a definition to find. */
+const CONSTANT = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+/** `__init__`, `__main__`: a protocol; many classes define one, so a bare one points at none. */
+const DUNDER = /^__\w+__$/;
+
+const NEW_MARKER = /^\s*(?:\(\s*(?:new\b[^)]*|to be (?:created|added)|added|create)\s*\)|[—–]\s*new\b)/i;
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*$/;
+const SEGMENT_SEPARATOR = /\.|::|#|->/;
 const PATH_LIKE = /^(?:\.\/)?[\p{L}\p{N}_@.+-]+(?:\/[\p{L}\p{N}_@.+-]*)*(?::(\d+)(?:-(\d+))?|#L(\d+)(?:-L(\d+))?)?$/u;
 const COMMON_EXTENSIONS = new Set([
   "py", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "rs", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "hpp",
   "swift", "md", "json", "yml", "yaml", "toml", "ini", "cfg", "txt", "html", "css", "scss", "sql", "sh", "lock", "xml",
 ]);
+
+// Block structure, as far as CommonMark needs it to tell prose from code.
+const FENCE = /^(`{3,}|~{3,})(.*)$/;
+const FENCE_CLOSE = /^(`{3,}|~{3,})\s*$/;
+const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
+const HEADING = /^#{1,6}(?:[ \t]|$)/;
+const LIST_MARKER = /^(?:[-+*]|(\d{1,9})[.)])(?=[ \t]|$)/;
+const ESCAPABLE = /^[!-/:-@[-`{-~]$/;
 
 function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
@@ -82,145 +131,443 @@ function blobUrl(facts: CodeFacts, path: string, start?: number, end?: number): 
   return end !== undefined && end !== start ? `${base}#L${start}-L${end}` : `${base}#L${start}`;
 }
 
-function extensionsOf(paths: ReadonlySet<string>): Set<string> {
-  const extensions = new Set(COMMON_EXTENSIONS);
-  for (const path of paths) {
-    const dot = path.lastIndexOf(".");
-    if (dot > path.lastIndexOf("/")) extensions.add(path.slice(dot + 1).toLowerCase());
-  }
-  return extensions;
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > name.lastIndexOf("/") ? name.slice(dot + 1).toLowerCase() : "";
 }
 
-type Resolution = { readonly url: string } | "missing" | "not-a-reference";
+/** The commit's tree, keyed case-insensitively, built once per text checked. */
+interface Tree {
+  readonly facts: CodeFacts;
+  readonly extensions: ReadonlySet<string>;
+  /** Lowercased path → files. */
+  readonly files: ReadonlyMap<string, readonly string[]>;
+  /** Lowercased last segment → files. */
+  readonly fileNames: ReadonlyMap<string, readonly string[]>;
+  /** Lowercased path → directories. */
+  readonly directories: ReadonlyMap<string, readonly string[]>;
+}
 
-function resolvePath(span: string, facts: CodeFacts, extensions: ReadonlySet<string>): Resolution {
+function treeOf(facts: CodeFacts): Tree {
+  const extensions = new Set(COMMON_EXTENSIONS);
+  const files = new Map<string, string[]>();
+  const fileNames = new Map<string, string[]>();
+  const directories = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, key: string, path: string): void => {
+    const found = map.get(key.toLowerCase());
+    if (!found) map.set(key.toLowerCase(), [path]);
+    else if (!found.includes(path)) found.push(path);
+  };
+  for (const path of facts.paths) {
+    const extension = extensionOf(path);
+    if (extension !== "") extensions.add(extension);
+    add(files, path, path);
+    add(fileNames, path.slice(path.lastIndexOf("/") + 1), path);
+    for (let slash = path.indexOf("/"); slash > 0; slash = path.indexOf("/", slash + 1)) {
+      add(directories, path.slice(0, slash), path.slice(0, slash));
+    }
+  }
+  return { facts, extensions, files, fileNames, directories };
+}
+
+/** The paths a name means: the exact path, else the exact file name, else either in another case. */
+function located(name: string, pool: readonly string[]): readonly string[] {
+  if (pool.includes(name)) return [name];
+  const exact = pool.filter((p) => p.endsWith(`/${name}`));
+  return exact.length > 0 ? exact : pool;
+}
+
+/** "exists": found in several places, so there is no one place to link to. */
+type Resolution = { readonly url: string } | "exists" | "missing" | "not-a-reference";
+
+function resolvePath(span: string, tree: Tree): Resolution {
   const match = PATH_LIKE.exec(span);
   if (!match) return "not-a-reference";
   const bare = span.replace(/^\.\//, "").replace(/(?::\d+(?:-\d+)?|#L\d+(?:-L\d+)?)$/, "");
   const isDirectory = bare.endsWith("/");
   const name = bare.replace(/\/+$/, "");
-  const dot = name.lastIndexOf(".");
-  const extension = dot > name.lastIndexOf("/") ? name.slice(dot + 1).toLowerCase() : "";
-  if (!isDirectory && !name.includes("/") && !extensions.has(extension)) return "not-a-reference";
-  if (!isDirectory && name.includes("/") && extension === "" && IDENTIFIER_PATH.test(name)) return "not-a-reference";
+  if (!isDirectory && !name.includes("/") && !tree.extensions.has(extensionOf(name))) return "not-a-reference";
 
-  let path: string | undefined;
-  if (facts.paths.has(name)) path = name;
-  else if (!name.includes("/")) {
-    const candidates = [...facts.paths].filter((p) => p === name || p.endsWith(`/${name}`));
-    if (candidates.length === 1) path = candidates[0];
-  }
+  const key = name.toLowerCase();
+  const files = isDirectory ? [] : located(name, (name.includes("/") ? tree.files : tree.fileNames).get(key) ?? []);
+  const path = files[0];
+  if (files.length > 1) return "exists";
   if (path === undefined) {
-    const prefix = `${name}/`;
-    for (const p of facts.paths) {
-      if (p.startsWith(prefix)) return { url: `${facts.htmlUrl.replace(/\/+$/, "")}/tree/${facts.sha}/${encodePath(name)}` };
-    }
-    return "missing";
+    const directories = located(name, tree.directories.get(key) ?? []);
+    const directory = directories[0];
+    if (directories.length > 1) return "exists";
+    if (directory === undefined) return "missing";
+    return { url: `${tree.facts.htmlUrl.replace(/\/+$/, "")}/tree/${tree.facts.sha}/${encodePath(directory)}` };
   }
   const start = Number(match[1] ?? match[3] ?? Number.NaN);
   const end = Number(match[2] ?? match[4] ?? Number.NaN);
-  if (Number.isNaN(start)) return { url: blobUrl(facts, path) };
-  const lines = facts.lineCount(path);
+  if (Number.isNaN(start)) return { url: blobUrl(tree.facts, path) };
+  const lines = tree.facts.lineCount(path);
   const last = Number.isNaN(end) ? start : end;
   if (lines !== undefined && (start < 1 || last > lines || last < start)) return "missing";
-  return { url: blobUrl(facts, path, start, Number.isNaN(end) ? undefined : end) };
+  return { url: blobUrl(tree.facts, path, start, Number.isNaN(end) ? undefined : end) };
 }
 
 function looksLikeCode(name: string, called: boolean): boolean {
   return called || /[.:#>]/.test(name) || name.includes("_") || /[a-z][A-Z]/.test(name) || /^[A-Z][a-z]+[A-Z]/.test(name);
 }
 
-function resolveSymbol(span: string, facts: CodeFacts): Resolution {
-  const call = /^(.*?)\s*\((?:[^()]*)\)$/.exec(span);
-  const name = (call?.[1] ?? span).trim();
-  if (!IDENTIFIER_PATH.test(name) || BUILTINS.has(name)) return "not-a-reference";
+function isPlatformName(name: string): boolean {
+  return PLATFORM_NAMES.has(name.split(SEGMENT_SEPARATOR)[0] as string) || CONSTANT.test(name);
+}
+
+/** `name` is an identifier path, without the call's parentheses. */
+function resolveSymbol(name: string, called: boolean, platform: boolean, facts: CodeFacts): Exclude<Resolution, "exists"> {
+  // A platform name counts only as the repository spells it: `Map` is not its `map()`.
+  const lookup = (key: string): readonly SymbolLocation[] =>
+    platform
+      ? facts.lookup(key).filter((d) => d.qualifiedName === key || d.qualifiedName.endsWith(`.${key}`))
+      : facts.lookup(key);
   const segments = name
-    .split(/\.|::|#|->/)
+    .split(SEGMENT_SEPARATOR)
     .filter((s, i) => !(i === 0 && ["self", "this", "cls", "super"].includes(s)));
-  const link = (found: readonly SymbolLocation[]): Resolution => {
+  const link = (found: readonly SymbolLocation[]): Exclude<Resolution, "exists"> => {
     const first = found[0];
     return first ? { url: blobUrl(facts, first.path, first.startLine, first.endLine) } : "missing";
   };
   const last = segments[segments.length - 1];
   if (last === undefined) return "not-a-reference";
   if (segments.length === 1) {
-    const found = facts.lookup(last);
+    const found = lookup(last);
     if (found.length > 0) return link(found);
-    return looksLikeCode(name, call !== null) ? "missing" : "not-a-reference";
+    return looksLikeCode(name, called) ? "missing" : "not-a-reference";
   }
 
   const owner = segments[segments.length - 2] as string;
-  const qualified = facts.lookup(`${owner}.${last}`);
+  const qualified = lookup(`${owner}.${last}`);
   if (qualified.length > 0) return link(qualified);
   // `owner` names a class (in any case): the member must be that class's own.
-  const ownerIsClass = facts.lookup(owner).some((d) => d.kind === "class" || d.kind === "interface" || d.kind === "type");
+  const ownerIsClass = lookup(owner).some((d) => d.kind === "class" || d.kind === "interface" || d.kind === "type");
   if (ownerIsClass || /^[A-Z]/.test(owner)) return "missing";
   // `owner` is a module or an instance attribute (`codegen.generate`, `self.planner.refine`):
-  // accept a definition in a file named like it, or the only definition of that name.
-  const candidates = facts.lookup(last).filter((d) => d.qualifiedName === last || d.qualifiedName.endsWith(`.${last}`));
+  // accept a definition in a file named like it, or the only definition of that name. Not for
+  // a platform module: `console.error` is not the repository's one `error` method.
+  const candidates = lookup(last).filter((d) => d.qualifiedName === last || d.qualifiedName.endsWith(`.${last}`));
   const inModule = candidates.filter((d) => (d.path.split("/").pop() ?? "").replace(/\.[^.]+$/, "") === owner);
   if (inModule.length > 0) return link(inModule);
-  return candidates.length === 1 ? link(candidates) : "missing";
+  return candidates.length === 1 && !platform ? link(candidates) : "missing";
 }
 
-function resolve(span: string, facts: CodeFacts, extensions: ReadonlySet<string>): Resolution {
+function resolve(span: string, tree: Tree): Resolution {
   const trimmed = span.trim();
   if (trimmed.length === 0 || trimmed.length > 200 || /\s/.test(trimmed.replace(/\(.*\)$/, ""))) return "not-a-reference";
-  const asPath = resolvePath(trimmed, facts, extensions);
-  if (asPath !== "not-a-reference") return asPath;
-  return resolveSymbol(trimmed, facts);
+  const asPath = resolvePath(trimmed, tree);
+  if (asPath !== "missing" && asPath !== "not-a-reference") return asPath;
+  const call = /^(.*?)\s*\((?:[^()]*)\)$/.exec(trimmed);
+  const name = (call?.[1] ?? trimmed).trim();
+  if (!IDENTIFIER_PATH.test(name) || DUNDER.test(name)) return asPath;
+  const platform = isPlatformName(name);
+  // `Tee.go`, `Lock.json`: a missing file may be a method that exists.
+  const asSymbol = resolveSymbol(name, call !== null, platform, tree.facts);
+  if (typeof asSymbol === "object") return asSymbol;
+  // A file of a well-known kind is a claim about a file, whatever module shares its stem (`path.ts`).
+  if (asPath === "missing" && COMMON_EXTENSIONS.has(extensionOf(name))) return "missing";
+  if (platform) return "not-a-reference";
+  return asPath === "missing" ? "missing" : asSymbol;
 }
 
-/** Rewrites the references in one line of prose. */
-function verifyLine(line: string, facts: CodeFacts, extensions: ReadonlySet<string>, out: CheckedReference[]): string {
+interface CodeSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly ticks: number;
+}
+
+/** `[` at `open`, `]` at `close`, the link ending before `end`. */
+interface LinkText {
+  readonly open: number;
+  readonly close: number;
+  readonly end: number;
+  /** The destination of an inline link; a reference link's is elsewhere. */
+  readonly target?: string;
+}
+
+function runLength(text: string, from: number): number {
+  let end = from;
+  while (text[end] === "`") end++;
+  return end - from;
+}
+
+/** A run of N backticks closes only at the next run of exactly N. */
+function closingRun(text: string, from: number, ticks: number): number | undefined {
+  for (let at = text.indexOf("`", from); at >= 0; ) {
+    const length = runLength(text, at);
+    if (length === ticks) return at;
+    at = text.indexOf("`", at + length);
+  }
+  return undefined;
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && /\s/.test(text[at] as string)) at++;
+  return at;
+}
+
+/** What makes `[…]` a link: `(destination "title")` or `[label]` right after the `]` at `from - 1`. */
+function linkTail(text: string, from: number): { readonly end: number; readonly target?: string } | undefined {
+  if (text[from] === "[") {
+    const close = text.indexOf("]", from + 1);
+    return close >= 0 && !text.slice(from + 1, close).includes("[") ? { end: close + 1 } : undefined;
+  }
+  if (text[from] !== "(") return undefined;
+  let at = skipSpace(text, from + 1);
+  let target: string;
+  if (text[at] === "<") {
+    const close = text.indexOf(">", at);
+    if (close < 0 || text.slice(at, close).includes("\n")) return undefined;
+    target = text.slice(at + 1, close);
+    at = close + 1;
+  } else {
+    const start = at;
+    for (let depth = 0; at < text.length && !/\s/.test(text[at] as string); at++) {
+      if (text[at] === "\\") at++;
+      else if (text[at] === "(") depth++;
+      else if (text[at] === ")") {
+        if (depth === 0) break;
+        depth--;
+      }
+    }
+    target = text.slice(start, at);
+  }
+  at = skipSpace(text, at);
+  const quote = text[at];
+  if (quote === '"' || quote === "'" || quote === "(") {
+    const close = text.indexOf(quote === "(" ? ")" : quote, at + 1);
+    if (close < 0) return undefined;
+    at = skipSpace(text, close + 1);
+  }
+  return text[at] === ")" ? { end: at + 1, target } : undefined;
+}
+
+/**
+ * The code spans and link texts of one paragraph, left to right as CommonMark reads them:
+ * escapes, code spans and HTML comments first, so that brackets inside them are text.
+ */
+function scanInline(text: string): { readonly spans: readonly CodeSpan[]; readonly links: readonly LinkText[] } {
+  const spans: CodeSpan[] = [];
+  const links: LinkText[] = [];
+  const openers: number[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at];
+    if (char === "\\" && ESCAPABLE.test(text[at + 1] ?? "")) {
+      at += 2;
+      continue;
+    }
+    if (char === "`") {
+      const ticks = runLength(text, at);
+      const close = closingRun(text, at + ticks, ticks);
+      if (close !== undefined) spans.push({ start: at, end: close + ticks, ticks });
+      at = (close ?? at) + ticks;
+      continue;
+    }
+    const commentEnd = text.startsWith("<!--", at) ? text.indexOf("-->", at + 2) : -1;
+    if (commentEnd >= 0) {
+      at = commentEnd + 3;
+      continue;
+    }
+    if (char === "[") openers.push(at);
+    const open = char === "]" ? openers.pop() : undefined;
+    const tail = open === undefined ? undefined : linkTail(text, at + 1);
+    if (open !== undefined && tail) {
+      links.push({ open, close: at, ...tail });
+      openers.length = 0; // a link cannot contain another: the brackets around this one are text
+      at = tail.end;
+      continue;
+    }
+    at++;
+  }
+  return { spans, links };
+}
+
+/** Rewrites the references in one paragraph (or heading) of prose. */
+function verifyInline(text: string, tree: Tree, out: CheckedReference[]): string {
+  const { spans, links } = scanInline(text);
   let result = "";
   let from = 0;
-  for (const match of line.matchAll(CODE_SPAN)) {
-    const start = match.index;
-    const end = start + match[0].length;
-    const span = match[1] as string;
-    if (start < from) continue; // inside a link target handled below
+  for (const span of spans) {
+    // ``a `b` `` quotes code rather than naming something.
+    if (span.ticks !== 1) continue;
+    const around = links.find((l) => l.open < span.start && span.end <= l.close);
     // Already a link (`[`x`](…)`), e.g. copied from an earlier answer: its target stays, but
-    // the name is still checked, so a link cannot make a missing name look verified.
-    const link = line[start - 1] === "[" ? LINK_TARGET.exec(line.slice(end)) : null;
-    const spanEnd = link ? end + link[0].length : end;
-    const resolution = resolve(span, facts, extensions);
-    result += line.slice(from, start);
-    from = spanEnd;
-    const written = line.slice(start, spanEnd);
-    if (resolution === "not-a-reference") {
-      result += written;
-    } else if (resolution === "missing") {
-      const rest = line.slice(spanEnd);
+    // the name is still checked, so a link cannot make a missing name look verified. A span
+    // that is only part of a link's text is the author's wording, and a link cannot nest.
+    const link = around && around.open + 1 === span.start && around.close === span.end ? around : undefined;
+    if (around && !link) continue;
+    const name = text.slice(span.start + 1, span.end - 1);
+    const resolution = resolve(name, tree);
+    if (resolution === "not-a-reference") continue;
+    const end = link ? link.end : span.end;
+    const written = text.slice(span.start, end);
+    result += text.slice(from, span.start);
+    from = end;
+    if (resolution === "missing") {
+      const rest = text.slice(end);
       const markedNew = NEW_MARKER.test(rest);
-      out.push({ text: span, status: markedNew ? "new" : "unverified" });
+      out.push({ text: name, status: markedNew ? "new" : "unverified" });
       // An earlier answer's mark may come back with the text: one mark is enough.
       result += markedNew || rest.trimStart().startsWith(UNVERIFIED_MARK) ? written : `${written} ${UNVERIFIED_MARK}`;
+    } else if (link || resolution === "exists") {
+      const url = link ? link.target : undefined;
+      out.push({ text: name, status: "linked", ...(url === undefined ? {} : { url }) });
+      result += written;
     } else {
-      out.push({ text: span, status: "linked", url: link ? (link[1] as string) : resolution.url });
-      result += link ? written : `[${written}](${resolution.url})`;
+      out.push({ text: name, status: "linked", url: resolution.url });
+      result += `[${written}](${resolution.url})`;
     }
   }
-  return result + line.slice(from);
+  return result + text.slice(from);
+}
+
+interface Chunk {
+  readonly text: string;
+  readonly prose: boolean;
+}
+
+/** Where a line's first non-blank character is, and its column (tabs stop every 4, as in CommonMark). */
+function firstNonBlank(text: string, startColumn = 0): { readonly index: number; readonly column: number } {
+  let index = 0;
+  let column = startColumn;
+  for (; text[index] === " " || text[index] === "\t"; index++) {
+    column = text[index] === "\t" ? column + 4 - (column % 4) : column + 1;
+  }
+  return { index, column };
+}
+
+type BlockStart = "fence" | "break" | "heading" | "quote" | "comment" | "list";
+
+/** What a line (from its first non-blank character) opens, if anything that ends a paragraph. */
+function blockStart(content: string, interruptsParagraph: boolean): BlockStart | undefined {
+  const fence = FENCE.exec(content);
+  if (fence && !(content.startsWith("`") && (fence[2] as string).includes("`"))) return "fence";
+  if (THEMATIC_BREAK.test(content)) return "break";
+  if (HEADING.test(content)) return "heading";
+  if (content.startsWith(">")) return "quote";
+  if (content.startsWith("<!--")) return "comment";
+  const marker = LIST_MARKER.exec(content);
+  if (!marker) return undefined;
+  // A new list may interrupt a paragraph only with a non-empty first item, numbered 1 if ordered.
+  const empty = content.slice(marker[0].length).trim() === "";
+  return interruptsParagraph && (empty || (marker[1] !== undefined && Number(marker[1]) !== 1)) ? undefined : "list";
+}
+
+/**
+ * Splits a Markdown text into paragraphs of prose and lines that are not prose (code, HTML
+ * comments, blank lines). List items are tracked by their content column, so that a fence or
+ * an indented code block inside one is seen, and its continuation lines are not taken for code.
+ */
+function splitBlocks(text: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  let paragraph: string[] | undefined;
+  const flush = (): void => {
+    if (paragraph) chunks.push({ text: paragraph.join("\n"), prose: true });
+    paragraph = undefined;
+  };
+  const verbatim = (line: string): void => {
+    flush();
+    chunks.push({ text: line, prose: false });
+  };
+  /** Content columns of the open list items, outermost first. */
+  const items: number[] = [];
+  let fence: { readonly char: string; readonly length: number; readonly base: number } | undefined;
+  let indentedBase: number | undefined;
+  let inComment = false;
+
+  for (const line of text.split("\n")) {
+    if (inComment) {
+      inComment = !line.includes("-->");
+      verbatim(line);
+      continue;
+    }
+    const blank = line.trim() === "";
+    const first = firstNonBlank(line);
+    // A fence inside a list item ends with the item.
+    if (fence && !blank && first.column < fence.base) fence = undefined;
+    if (fence) {
+      const close = FENCE_CLOSE.exec(line.slice(first.index))?.[1];
+      if (close && close[0] === fence.char && close.length >= fence.length && first.column - fence.base <= 3) fence = undefined;
+      verbatim(line);
+      continue;
+    }
+    if (blank) {
+      verbatim(line);
+      continue;
+    }
+    if (indentedBase !== undefined && first.column >= indentedBase + 4) {
+      verbatim(line);
+      continue;
+    }
+    indentedBase = undefined;
+
+    let { column } = first;
+    let content = line.slice(first.index);
+    let depth = items.length;
+    while (depth > 0 && column < (items[depth - 1] as number)) depth--;
+    let continues = paragraph !== undefined;
+    for (;;) {
+      const base = depth > 0 ? (items[depth - 1] as number) : 0;
+      const start = column - base <= 3 ? blockStart(content, continues && depth === items.length) : undefined;
+      if (start === undefined && continues) {
+        // Paragraph continuation, lazy or not, whatever its indentation: the items stay open.
+        paragraph?.push(line);
+        break;
+      }
+      flush();
+      items.length = depth;
+      if (start === undefined) {
+        // Indented code cannot interrupt a paragraph: only here, after a blank line or a block.
+        if (column - base >= 4) {
+          indentedBase = base;
+          verbatim(line);
+        } else paragraph = [line];
+        break;
+      }
+      if (start === "fence") {
+        const opener = FENCE.exec(content)?.[1] as string;
+        fence = { char: opener[0] as string, length: opener.length, base };
+        verbatim(line);
+      } else if (start === "comment") {
+        inComment = !content.includes("-->", 2);
+        verbatim(line);
+      } else if (start === "break") verbatim(line);
+      else if (start === "heading") chunks.push({ text: line, prose: true });
+      else if (start === "quote") paragraph = [line];
+      else {
+        // A list item: what follows its marker is read again, inside the item.
+        const marker = (LIST_MARKER.exec(content) as RegExpExecArray)[0];
+        const after = content.slice(marker.length);
+        const markerEnd = column + marker.length;
+        const inner = firstNonBlank(after, markerEnd);
+        if (inner.index === after.length) {
+          items.push(markerEnd + 1);
+          verbatim(line);
+          break;
+        }
+        // Five or more spaces after the marker: the item starts with indented code.
+        items.push(inner.column - markerEnd > 4 ? markerEnd + 1 : inner.column);
+        depth = items.length;
+        column = inner.column;
+        content = after.slice(inner.index);
+        continues = false;
+        continue;
+      }
+      break;
+    }
+  }
+  flush();
+  return chunks;
 }
 
 export function verifyReferences(text: string, facts: CodeFacts): VerifiedText {
-  const extensions = extensionsOf(facts.paths);
+  const tree = treeOf(facts);
   const references: CheckedReference[] = [];
-  let fence: string | undefined;
-  const lines = text.split("\n").map((line) => {
-    const opener = FENCE.exec(line)?.[1];
-    if (fence !== undefined) {
-      if (opener && opener[0] === fence[0] && opener.length >= fence.length && line.trim() === opener) fence = undefined;
-      return line;
-    }
-    if (opener) {
-      fence = opener;
-      return line;
-    }
-    return verifyLine(line, facts, extensions, references);
-  });
-  return { text: lines.join("\n"), references };
+  const chunks = splitBlocks(text).map((chunk) => (chunk.prose ? verifyInline(chunk.text, tree, references) : chunk.text));
+  return { text: chunks.join("\n"), references };
 }
 
 /** One line for the answer's footer: what was checked, against which commit. */

@@ -14,16 +14,21 @@ const DEFINITIONS: SymbolLocation[] = [
   { path: "agent/notify.py", startLine: 10, endLine: 12, kind: "method", qualifiedName: "Notifier.call" },
 ];
 
-function lookup(name: string): SymbolLocation[] {
-  const matches = (exact: boolean) =>
-    DEFINITIONS.filter((d) => {
-      const simple = d.qualifiedName.split(".").pop() as string;
-      const eq = (a: string, b: string) => (exact ? a === b : a.toLowerCase() === b.toLowerCase());
-      return eq(d.qualifiedName, name) || eq(simple, name);
-    });
-  const exact = matches(true);
-  return exact.length > 0 ? exact : matches(false);
+/** Like the symbol index: by simple or qualified name, exact case first, then any case. */
+function lookupIn(definitions: readonly SymbolLocation[]): (name: string) => SymbolLocation[] {
+  return (name) => {
+    const matches = (exact: boolean) =>
+      definitions.filter((d) => {
+        const simple = d.qualifiedName.split(".").pop() as string;
+        const eq = (a: string, b: string) => (exact ? a === b : a.toLowerCase() === b.toLowerCase());
+        return eq(d.qualifiedName, name) || eq(simple, name);
+      });
+    const exact = matches(true);
+    return exact.length > 0 ? exact : matches(false);
+  };
 }
+
+const lookup = lookupIn(DEFINITIONS);
 
 const FACTS: CodeFacts = {
   htmlUrl: "https://github.com/acme/tinyagent",
@@ -118,6 +123,187 @@ describe("verifyReferences", () => {
     expect(verifyReferences("`docs/a b#c.md`", facts).text).toBe("`docs/a b#c.md`");
     const spaced = { ...FACTS, paths: new Set(["docs/über.md"]) };
     expect(verifyReferences("`docs/über.md`", spaced).text).toBe(`[\`docs/über.md\`](${BLOB}/docs/%C3%BCber.md)`);
+  });
+});
+
+/** FACTS with more definitions and files. */
+function factsWith(definitions: readonly SymbolLocation[], paths: readonly string[] = []): CodeFacts {
+  return { ...FACTS, paths: new Set([...FACTS.paths, ...paths]), lookup: lookupIn([...DEFINITIONS, ...definitions]) };
+}
+
+const BETA: SymbolLocation = { path: "agent/util.py", startLine: 3, endLine: 4, kind: "function", qualifiedName: "beta" };
+const ALPHA: SymbolLocation = { path: "agent/util.py", startLine: 6, endLine: 8, kind: "function", qualifiedName: "alpha" };
+
+describe("verifyReferences: names that look like files", () => {
+  it("falls back to the symbols when no such file exists (`Tee.go` is a method go of Tee)", () => {
+    const facts = factsWith([
+      { path: "pipe/tee.go", startLine: 4, endLine: 9, kind: "class", qualifiedName: "Tee" },
+      { path: "pipe/tee.go", startLine: 11, endLine: 15, kind: "method", qualifiedName: "Tee.go" },
+      { path: "agent/lock.py", startLine: 2, endLine: 20, kind: "class", qualifiedName: "Lock" },
+      { path: "agent/lock.py", startLine: 5, endLine: 7, kind: "method", qualifiedName: "Lock.lock" },
+      { path: "agent/lock.py", startLine: 9, endLine: 12, kind: "method", qualifiedName: "Lock.json" },
+    ]);
+    const { text, references } = verifyReferences("`Tee.go`, `Lock.lock`, `Lock.json`; not `Lock.yaml` or `pipe/tee.py`.", facts);
+    expect(text).toBe(
+      `[\`Tee.go\`](${BLOB}/pipe/tee.go#L11-L15), [\`Lock.lock\`](${BLOB}/agent/lock.py#L5-L7), ` +
+        `[\`Lock.json\`](${BLOB}/agent/lock.py#L9-L12); not \`Lock.yaml\` ⚠️ *unverified* or \`pipe/tee.py\` ⚠️ *unverified*.`,
+    );
+    expect(references.map((r) => r.status)).toEqual(["linked", "linked", "linked", "unverified", "unverified"]);
+  });
+});
+
+describe("verifyReferences: only where Markdown renders a code span", () => {
+  const facts = factsWith([ALPHA, BETA]);
+
+  it("skips indented code blocks, but not list continuation or paragraph continuation lines", () => {
+    const input = [
+      "Intro to `AI.call`,",
+      "    continued with `AI.call`.",
+      "",
+      "    x = `beta`",
+      "\t`AI.nope`",
+      "",
+      "1. Step one uses `AI.call`.",
+      "",
+      "    Still step one: `AI.call`.",
+      "",
+      "        code in the item: `AI.nope`",
+      "",
+      "   Back in step one: `AI.call`.",
+    ].join("\n");
+    const link = `[\`AI.call\`](${BLOB}/agent/ai.py#L13-L24)`;
+    const { text, references } = verifyReferences(input, facts);
+    expect(text).toBe(
+      [
+        `Intro to ${link},`,
+        `    continued with ${link}.`,
+        "",
+        "    x = `beta`",
+        "\t`AI.nope`",
+        "",
+        `1. Step one uses ${link}.`,
+        "",
+        `    Still step one: ${link}.`,
+        "",
+        "        code in the item: `AI.nope`",
+        "",
+        `   Back in step one: ${link}.`,
+      ].join("\n"),
+    );
+    expect(references).toHaveLength(5);
+  });
+
+  it("sees fences indented under a list item, and ends an unclosed one with its item", () => {
+    const input = [
+      "10. Step ten:",
+      "    ```ts",
+      "    const x = [`beta`];",
+      "    ```",
+      "11. Run:",
+      "    ```sh",
+      "    make `AI.nope`",
+      "12. Then `beta`.",
+    ].join("\n");
+    const { text, references } = verifyReferences(input, facts);
+    expect(text).toBe(input.replace("12. Then `beta`.", `12. Then [\`beta\`](${BLOB}/agent/util.py#L3-L4).`));
+    expect(references).toEqual([{ text: "beta", status: "linked", url: `${BLOB}/agent/util.py#L3-L4` }]);
+  });
+
+  it("pairs backtick runs as CommonMark does, and leaves spans of two or more backticks alone", () => {
+    const input = "Write `` `alpha` `` and ``AI.nope``, then `beta`.\nUse ` and\nthen `AI.nope` here.";
+    const { text, references } = verifyReferences(input, facts);
+    // The lone backtick on the second line closes at the one before `AI.nope`: no span there.
+    expect(text).toBe(input.replace("`beta`", `[\`beta\`](${BLOB}/agent/util.py#L3-L4)`));
+    expect(references.map((r) => r.text)).toEqual(["beta"]);
+  });
+
+  it("leaves spans inside a link's text alone, and still checks a span that is the whole text", () => {
+    const input = "See [the `beta` helper](https://example.com/y), [a `AI.nope` ref][1] and [`alpha`](<https://example.com/z> \"t\").";
+    const { text, references } = verifyReferences(input, facts);
+    expect(text).toBe(input);
+    expect(references).toEqual([{ text: "alpha", status: "linked", url: "https://example.com/z" }]);
+  });
+
+  it("skips HTML comments, inline or over several lines", () => {
+    const input = ["<!-- `alpha` -->", "Text <!-- `AI.nope` --> `AI.call`.", "<!--", "`AI.nope`", "", "`alpha`", "-->", "`beta`"].join("\n");
+    const { text, references } = verifyReferences(input, facts);
+    expect(text).toBe(
+      input.replace("`AI.call`", `[\`AI.call\`](${BLOB}/agent/ai.py#L13-L24)`).replace(/`beta`$/, `[\`beta\`](${BLOB}/agent/util.py#L3-L4)`),
+    );
+    expect(references.map((r) => r.text)).toEqual(["AI.call", "beta"]);
+  });
+
+  it("gives back its own output unchanged", () => {
+    const once = verifyReferences("1. Edit `agent/ai.py` and `AI.nope`.\n\n    `AI.call`\n\n- [`beta`](https://example.com) `alpha`", facts).text;
+    expect(verifyReferences(once, facts).text).toBe(once);
+  });
+});
+
+describe("verifyReferences: the languages' own names", () => {
+  it("leaves standard-library, builtin and environment names alone when the repository does not define them", () => {
+    const input =
+      "`json.loads`, `print()`, `Promise.all`, `os.environ`, `setTimeout()`, `console.error`, `Array.from`, `OPENAI_API_KEY`, `process.env`, `Map`";
+    // The repository's only `error` method is not `console.error`, nor its `map()` the global `Map`.
+    const facts = factsWith(
+      [
+        { path: "agent/log.py", startLine: 3, endLine: 5, kind: "method", qualifiedName: "Logger.error" },
+        { path: "agent/funcs.py", startLine: 1, endLine: 2, kind: "function", qualifiedName: "map" },
+      ],
+      ["config/.env"],
+    );
+    const { text, references } = verifyReferences(input, facts);
+    expect(text).toBe(input);
+    expect(references).toEqual([]);
+  });
+
+  it("links them when the repository defines them, and still marks a missing file named like a module", () => {
+    const facts = factsWith(
+      [
+        { path: "agent/settings.py", startLine: 2, endLine: 2, kind: "variable", qualifiedName: "CONFIG_PATH" },
+        { path: "agent/json.py", startLine: 4, endLine: 9, kind: "function", qualifiedName: "loads" },
+      ],
+      ["agent/json.py", "agent/settings.py"],
+    );
+    const { text } = verifyReferences("`CONFIG_PATH`, `json.loads`, `path.ts`", facts);
+    expect(text).toBe(
+      `[\`CONFIG_PATH\`](${BLOB}/agent/settings.py#L2), [\`json.loads\`](${BLOB}/agent/json.py#L4-L9), \`path.ts\` ⚠️ *unverified*`,
+    );
+  });
+});
+
+describe("verifyReferences: files", () => {
+  it("counts a file name found in several places as verified, without a link", () => {
+    const facts = factsWith([], ["pkg/a/__init__.py", "pkg/b/__init__.py", "docs/README.md"]);
+    const { text, references } = verifyReferences("`__init__.py` and `README.md`", facts);
+    expect(text).toBe(`\`__init__.py\` and [\`README.md\`](${BLOB}/README.md)`);
+    expect(references).toEqual([
+      { text: "__init__.py", status: "linked" },
+      { text: "README.md", status: "linked", url: `${BLOB}/README.md` },
+    ]);
+    expect(referenceSummary(references, SHA)).toBe("References checked against `0123456`: 2 linked");
+  });
+
+  it("links the real path of a name written in another case, when only one matches", () => {
+    const { text } = verifyReferences("`readme.md`, `Agent/AI.py`, `Web/`, `API.ts`", FACTS);
+    expect(text).toBe(
+      `[\`readme.md\`](${BLOB}/README.md), [\`Agent/AI.py\`](${BLOB}/agent/ai.py), ` +
+        `[\`Web/\`](https://github.com/acme/tinyagent/tree/${SHA}/web), [\`API.ts\`](${BLOB}/web/src/api.ts)`,
+    );
+  });
+
+  it("accepts the usual ways of saying a name is new, and nothing looser", () => {
+    const input = [
+      "`agent/a.py` — new",
+      "`agent/b.py` (to be created)",
+      "`agent/c.py` (to be added)",
+      "`agent/d.py` (added)",
+      "`agent/e.py` (create)",
+      "`agent/f.py` (new module)",
+      "`agent/g.py` (newer)",
+      "`agent/h.py` — renewed",
+    ].join("\n\n");
+    const { references } = verifyReferences(input, FACTS);
+    expect(references.map((r) => r.status)).toEqual(["new", "new", "new", "new", "new", "new", "unverified", "unverified"]);
   });
 });
 
