@@ -8,7 +8,16 @@ import { Language, Parser } from "web-tree-sitter";
  * never used by two parses at once).
  */
 
-export type SourceLanguage = "python" | "typescript" | "tsx" | "javascript" | "go";
+/** Languages read through their grammar's tags query only (src/code-index/tags.ts): no type inference. */
+export type TaggedLanguage = "java" | "rust" | "ruby" | "csharp";
+
+export type SourceLanguage = "python" | "typescript" | "tsx" | "javascript" | "go" | TaggedLanguage;
+
+const TAGGED: ReadonlySet<SourceLanguage> = new Set<TaggedLanguage>(["java", "rust", "ruby", "csharp"]);
+
+export function isTagged(language: SourceLanguage): language is TaggedLanguage {
+  return TAGGED.has(language);
+}
 
 const BY_EXTENSION: ReadonlyMap<string, SourceLanguage> = new Map([
   [".py", "python"],
@@ -22,6 +31,11 @@ const BY_EXTENSION: ReadonlyMap<string, SourceLanguage> = new Map([
   // tree-sitter-javascript parses JSX itself; the TSX grammar would reject some plain JS.
   [".jsx", "javascript"],
   [".go", "go"],
+  [".java", "java"],
+  [".rs", "rust"],
+  [".rb", "ruby"],
+  [".rake", "ruby"],
+  [".cs", "csharp"],
 ]);
 
 /** The language of a repository path, by its extension; undefined when no grammar reads it. */
@@ -39,6 +53,10 @@ const WASM_FILES: Readonly<Record<SourceLanguage, string>> = {
   tsx: "tree-sitter-typescript/tree-sitter-tsx.wasm",
   javascript: "tree-sitter-javascript/tree-sitter-javascript.wasm",
   go: "tree-sitter-go/tree-sitter-go.wasm",
+  java: "tree-sitter-java/tree-sitter-java.wasm",
+  rust: "tree-sitter-rust/tree-sitter-rust.wasm",
+  ruby: "tree-sitter-ruby/tree-sitter-ruby.wasm",
+  csharp: "tree-sitter-c-sharp/tree-sitter-c_sharp.wasm",
 };
 
 const require = createRequire(import.meta.url);

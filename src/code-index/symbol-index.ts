@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Node } from "web-tree-sitter";
-import { languageOf, parserFor, type SourceLanguage } from "./languages.js";
+import { isTagged, languageOf, parserFor, type SourceLanguage, type TaggedLanguage } from "./languages.js";
+import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
 
 /**
  * The planner's symbol index: the definitions and call sites of a repository's source files,
@@ -15,6 +16,10 @@ import { languageOf, parserFor, type SourceLanguage } from "./languages.js";
  * each import to the module it names: a relative one from the importing file's directory, others
  * by the module path that ends most like it, so that a/util.ts is not b/util.ts.
  * No cross-file type flow: a field assigned in another file stays unknown.
+ *
+ * Java, Rust, Ruby and C# are read with their grammars' own tags queries instead (tags.ts):
+ * definitions with qualified names, call sites with their receivers as written, no types. So
+ * their calls are never confirmed, only possible (see `taggedVerdict`).
  */
 
 export type { SourceLanguage } from "./languages.js";
@@ -24,11 +29,15 @@ export type DefinitionKind = "class" | "interface" | "function" | "method" | "ty
 
 export interface Definition {
   readonly name: string;
-  /** "AI.call" for members (Go: the receiver type, "Indexer.Walk"); nested definitions carry their parents' names; top level: the name. */
+  /**
+   * "AI.call" for members (Go: the receiver type, "Indexer.Walk"; Rust: the impl's type); nested
+   * definitions carry their parents' names (Ruby: its modules, "Billing.Invoice.finalize"); top
+   * level: the name. Java packages and C# namespaces are not part of it.
+   */
   readonly qualifiedName: string;
   readonly kind: DefinitionKind;
   readonly path: string;
-  /** 1-based, inclusive; decorators and comments are not included. */
+  /** 1-based, inclusive; decorators, annotations, attributes and comments are not included. */
   readonly startLine: number;
   /** 1-based, inclusive. */
   readonly endLine: number;
@@ -40,11 +49,11 @@ export interface CallSite {
   readonly path: string;
   /** 1-based: the line of the called name (for a call chained over several lines, its own line). */
   readonly line: number;
-  /** The called name: "call" for self.ai.call(...); "AI" for AI(...), new AI(), Go's AI{...} and JSX's <AI />. */
+  /** The called name: "call" for self.ai.call(...); "AI" for AI(...), new AI(), Go's AI{...} and JSX's <AI />; "new" for Ruby's AI.new. */
   readonly callee: string;
-  /** Source text before the last dot: "self.ai", "this.api", "ix". */
+  /** Source text before the last dot (or `::`): "self.ai", "this.api", "ix", "Billing::Invoice". */
   readonly receiver?: string;
-  /** The receiver's class or struct name, when it could be inferred. */
+  /** The receiver's class or struct name, when it could be inferred (never for the tagged languages). */
   readonly receiverType?: string;
   /** qualifiedName of the innermost enclosing function or method. */
   readonly enclosing?: string;
@@ -216,9 +225,24 @@ function nameType(name: string, ctx: TypeContext, staticAccess: boolean): string
 // ---------------------------------------------------------------------------------------------
 // One grammar's rules
 
-type LanguageFamily = "python" | "ecmascript" | "go";
+/** The families with hand-written rules (and type inference); each tagged language is its own family. */
+type InferredFamily = "python" | "ecmascript" | "go";
+type LanguageFamily = InferredFamily | TaggedLanguage;
+type InferredLanguage = Exclude<SourceLanguage, TaggedLanguage>;
 
 const FAMILIES: Readonly<Record<SourceLanguage, LanguageFamily>> = {
+  python: "python",
+  typescript: "ecmascript",
+  tsx: "ecmascript",
+  javascript: "ecmascript",
+  go: "go",
+  java: "java",
+  rust: "rust",
+  ruby: "ruby",
+  csharp: "csharp",
+};
+
+const INFERRED_FAMILIES: Readonly<Record<InferredLanguage, InferredFamily>> = {
   python: "python",
   typescript: "ecmascript",
   tsx: "ecmascript",
@@ -937,7 +961,7 @@ const go: Grammar = {
   },
 };
 
-const GRAMMARS: Readonly<Record<LanguageFamily, Grammar>> = { python, ecmascript, go };
+const GRAMMARS: Readonly<Record<InferredFamily, Grammar>> = { python, ecmascript, go };
 
 // ---------------------------------------------------------------------------------------------
 // Extraction
@@ -961,8 +985,8 @@ interface WalkState {
   readonly types: TypeContext;
 }
 
-function extract(path: string, language: SourceLanguage, root: Node, text: string): FileAnalysis {
-  const family = FAMILIES[language];
+function extract(path: string, language: InferredLanguage, root: Node, text: string): FileAnalysis {
+  const family = INFERRED_FAMILIES[language];
   const grammar = GRAMMARS[family];
   const lines = text.split("\n");
   const lineText = (row: number): string => clip((lines[row] ?? "").trim());
@@ -1049,16 +1073,24 @@ function overloadImplementations(definitions: readonly Definition[], stubs: read
 async function analyzeFile(path: string, text: string): Promise<FileAnalysis | undefined> {
   const language = languageOf(path);
   if (language === undefined) return undefined;
+  const tags = isTagged(language) ? await tagsQueryFor(language) : undefined;
   const parser = await parserFor(language);
   const tree = parser.parse(text);
   // parse() only returns null without a language or when cancelled; neither happens here.
   if (tree === null) throw new Error(`tree-sitter returned no tree for ${path}`);
   try {
-    return extract(path, language, tree.rootNode, text);
+    if (!isTagged(language)) return extract(path, language, tree.rootNode, text);
+    if (tags === undefined) throw new Error(`no tags query for ${language}`); // loaded above
+    const { definitions, calls } = extractTags(tags, path, tree.rootNode, text);
+    return { symbols: { path, language, definitions, calls }, family: language, imports: NO_IMPORTS, bases: NO_BASES, overloads: NO_OVERLOADS };
   } finally {
     tree.delete();
   }
 }
+
+const NO_IMPORTS: ReadonlyMap<string, ImportBinding> = new Map();
+const NO_BASES: ReadonlyMap<string, readonly string[]> = new Map();
+const NO_OVERLOADS: ReadonlyMap<Definition, Definition> = new Map();
 
 /** Parses one file; undefined when its language is not supported. Never throws on bad syntax (tree-sitter recovers). */
 export async function parseFileSymbols(path: string, text: string): Promise<FileSymbols | undefined> {
@@ -1072,6 +1104,18 @@ export async function parseFileSymbols(path: string, text: string): Promise<File
 const YIELD_EVERY_CHARS = 32 * 1024;
 
 type Verdict = "confirmed" | "possible" | undefined;
+
+function isTaggedFamily(family: LanguageFamily): family is TaggedLanguage {
+  return family !== "python" && family !== "ecmascript" && family !== "go";
+}
+
+/** "A.B.c" → "B.c" (the full name and the bare name are indexed already). */
+function innerSuffixes(qualifiedName: string): string[] {
+  const parts = qualifiedName.split(".");
+  const suffixes: string[] = [];
+  for (let i = 1; i < parts.length - 1; i++) suffixes.push(parts.slice(i).join("."));
+  return suffixes;
+}
 
 function compareCalls(a: CallSite, b: CallSite): number {
   if (a.path !== b.path) return a.path < b.path ? -1 : 1;
@@ -1193,9 +1237,12 @@ export class SymbolIndex {
     const implementations = new Map<Definition, Definition>();
     for (const file of files.values()) {
       for (const [stub, implementation] of file.overloads) implementations.set(stub, implementation);
+      const tagged = isTaggedFamily(file.family);
       for (const definition of file.symbols.definitions) {
         addTo(this.#byName, definition.name, definition);
         if (definition.qualifiedName !== definition.name) addTo(this.#byName, definition.qualifiedName, definition);
+        // Ruby's modules (and Rust's) qualify names the code often leaves out: Billing.Invoice.finalize is also Invoice.finalize.
+        if (tagged) for (const suffix of innerSuffixes(definition.qualifiedName)) addTo(this.#byName, suffix, definition);
         if (definition.kind === "method") this.#methods.add(`${ownerOf(definition)}.${definition.name}`);
         if (definition.qualifiedName === definition.name) this.#topLevel.add(`${definition.path}\u0000${definition.name}`);
       }
@@ -1285,17 +1332,22 @@ export class SymbolIndex {
    * type whose name resembles the class, or typed as one of the class's bases or interfaces
    * (declared ones: Go's implicit interfaces are not seen); a top-level name called from another
    * module without an import of it. Only calls in the definition's own language family count.
+   * Java, Rust, Ruby and C# calls are never confirmed, at most possible (`taggedVerdict`).
    */
   callers(definition: Definition): Callers {
     const language = languageOf(definition.path);
     if (language === undefined) return { confirmed: [], possible: [] };
     const home = FAMILIES[language];
+    const tagged = isTaggedFamily(home);
     const confirmed = new Set<CallSite>();
     const possible = new Set<CallSite>();
-    for (const call of this.#callsByName.get(definition.name) ?? []) {
+    const candidates = this.#callsByName.get(definition.name) ?? [];
+    // Ruby's `Cls.new` and Rust's `Cls::new()` are calls of `new`: see whether they make this class.
+    const constructions = tagged && definition.kind !== "method" && definition.kind !== "function" ? (this.#callsByName.get("new") ?? []) : [];
+    for (const call of constructions.length === 0 ? candidates : [...candidates, ...constructions]) {
       const file = this.#files.get(call.path);
       if (file === undefined || file.family !== home) continue;
-      const verdict = this.#verdict(definition, call, file);
+      const verdict: Verdict = tagged ? taggedVerdict(definition, call) : this.#verdict(definition, call, file);
       if (verdict === "confirmed") confirmed.add(call);
       else if (verdict === "possible") possible.add(call);
     }
@@ -1395,6 +1447,7 @@ export class SymbolIndex {
     if (this.#modulesByTail === undefined) {
       this.#modulesByTail = new Map();
       for (const file of this.#files.values()) {
+        if (isTaggedFamily(file.family)) continue; // no imports to resolve
         const module = moduleOf(file.symbols.path, file.family);
         if (module === "") continue;
         const key = `${file.family}\u0000${lastOf(module, "/")}`;

@@ -350,10 +350,11 @@ export class RepoTools {
       const { confirmed, possible } = this.#index.callers(d);
       const lines = [`${d.kind} ${d.qualifiedName} defined at ${d.path}:${d.startLine}-${d.endLine}: ${d.signature}`];
       const verb = d.kind === "class" ? "instantiated" : "called";
-      lines.push(confirmed.length === 0 ? `${verb}: nowhere in the parsed files.` : `${verb} from ${confirmed.length} place(s):`);
+      const none = possible.length === 0 ? `${verb}: nowhere in the parsed files.` : `${verb}: no call confirmed in the parsed files.`;
+      lines.push(confirmed.length === 0 ? none : `${verb} from ${confirmed.length} place(s):`);
       for (const site of confirmed.slice(0, MAX_SITES)) lines.push(`- ${siteText(site)}`);
       if (possible.length > 0) {
-        lines.push("possibly (receiver type not stated in the code):");
+        lines.push("possibly here (devbuddy could not tell the receiver's type; check before relying on it):");
         for (const site of possible.slice(0, MAX_SITES)) lines.push(`- ${siteText(site)}`);
       }
       return lines.join("\n");

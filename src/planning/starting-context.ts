@@ -167,14 +167,14 @@ function symbolSection(index: SymbolIndex, d: Definition, complete: boolean): st
   const { confirmed, possible } = index.callers(d);
   const what = d.kind === "class" ? "instantiated" : "called";
   const scope = complete ? "in all files devbuddy parsed" : "in the files devbuddy parsed (not the whole repository)";
-  if (confirmed.length === 0) lines.push(`  ${what}: nowhere ${scope}.`);
+  if (confirmed.length === 0) lines.push(possible.length === 0 ? `  ${what}: nowhere ${scope}.` : `  ${what}: no call confirmed ${scope}.`);
   else {
     lines.push(`  ${what} from ${confirmed.length} place${confirmed.length === 1 ? "" : "s"} ${scope}:`);
     for (const site of confirmed.slice(0, MAX_CALLERS)) lines.push(siteLine(site));
     if (confirmed.length > MAX_CALLERS) lines.push(`  - … ${confirmed.length - MAX_CALLERS} more (use find_symbol)`);
   }
   if (possible.length > 0) {
-    lines.push(`  possibly ${what} (receiver type not stated in the code):`);
+    lines.push(`  possibly ${what} here (devbuddy could not tell the receiver's type; check before relying on it):`);
     for (const site of possible.slice(0, MAX_POSSIBLE)) lines.push(siteLine(site));
   }
   return lines.join("\n");
