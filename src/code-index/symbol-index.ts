@@ -176,6 +176,13 @@ interface ClassFacts {
 
 interface FileFacts {
   readonly imports: Map<string, ImportBinding>;
+  /**
+   * What the module passes on from others, by the name it exports: ES `export { x } from "./x"`.
+   * (A Python module's imports are its names already, so Python re-exports are its imports.)
+   */
+  readonly exports: Map<string, ImportBinding>;
+  /** Modules passed on whole: ES `export * from "./x"`, Python `from .x import *`. */
+  readonly exportsAllFrom: string[];
   readonly classes: Map<string, ClassFacts>;
   /** Module-level variables: the outermost scope. */
   readonly module: TypeTable;
@@ -289,7 +296,7 @@ function named(node: Node, kind: DefinitionKind, fn?: Node): DefinitionMatch | u
 }
 
 function emptyFacts(): FileFacts {
-  return { imports: new Map(), classes: new Map(), module: new TypeTable() };
+  return { imports: new Map(), exports: new Map(), exportsAllFrom: [], classes: new Map(), module: new TypeTable() };
 }
 
 /** Nodes that belong to a function body itself, not to a nested definition (which gets its own scope). */
@@ -382,16 +389,22 @@ function pythonAssignment(assignment: Node, ctx: TypeContext, table: TypeTable):
   }
 }
 
-function pythonImports(root: Node, imports: Map<string, ImportBinding>): void {
+function pythonImports(root: Node, facts: FileFacts): void {
+  const { imports } = facts;
   for (const statement of root.descendantsOfType(["import_statement", "import_from_statement"])) {
     const from = statement.childForFieldName("module_name")?.text;
+    if (from !== undefined && statement.namedChildren.some((child) => child.type === "wildcard_import")) facts.exportsAllFrom.push(from);
     for (const imported of statement.childrenForFieldName("name")) {
       const alias = imported.type === "aliased_import" ? imported.childForFieldName("alias")?.text : undefined;
       const dotted = imported.type === "aliased_import" ? imported.childForFieldName("name")?.text : imported.text;
       if (dotted === undefined) continue;
-      // `import a.b` binds the dotted name, used as written: `a.b.f()`.
-      if (from === undefined) imports.set(alias ?? dotted, { module: dotted });
-      else imports.set(alias ?? dotted, { module: from, name: dotted });
+      if (from === undefined) {
+        // `import a.b` binds the dotted name, used as written (`a.b.f()`), and the package `a`
+        // itself, whose own names (`a.g()`) are reachable through it too.
+        imports.set(alias ?? dotted, { module: dotted });
+        const top = dotted.split(".")[0] as string;
+        if (alias === undefined && top !== dotted && !imports.has(top)) imports.set(top, { module: top });
+      } else imports.set(alias ?? dotted, { module: from, name: dotted });
     }
   }
 }
@@ -439,7 +452,7 @@ function pythonSelfAssignments(fn: Node, classContext: TypeContext, fields: Type
 const python: Grammar = {
   collectFacts(root) {
     const facts = emptyFacts();
-    pythonImports(root, facts.imports);
+    pythonImports(root, facts);
     const moduleContext: TypeContext = { facts, scope: facts.module };
     for (const node of descendants(root, (n) => python.definition(n, false) !== undefined)) {
       if (node.type === "assignment") pythonAssignment(node, moduleContext, facts.module);
@@ -545,7 +558,23 @@ function stringContent(node: Node | null | undefined): string | undefined {
   return node.namedChildren.find((child) => child.type === "string_fragment")?.text ?? "";
 }
 
-function ecmascriptImports(root: Node, imports: Map<string, ImportBinding>): void {
+function ecmascriptImports(root: Node, facts: FileFacts): void {
+  const { imports } = facts;
+  // Barrels: `export { a, b as c } from "./m"`, `export * from "./m"`.
+  for (const statement of root.descendantsOfType("export_statement")) {
+    const module = stringContent(statement.childForFieldName("source"));
+    if (module === undefined) continue;
+    const clause = statement.namedChildren.find((child) => child.type === "export_clause");
+    if (clause === undefined) {
+      if (statement.namedChildren.every((child) => child.type === "string" || child.type === "comment")) facts.exportsAllFrom.push(module);
+      continue;
+    }
+    for (const specifier of clause.namedChildren) {
+      const name = specifier.childForFieldName("name")?.text;
+      const alias = specifier.childForFieldName("alias")?.text;
+      if (name !== undefined) facts.exports.set(alias ?? name, { module, name });
+    }
+  }
   for (const statement of root.descendantsOfType("import_statement")) {
     const module = stringContent(statement.childForFieldName("source"));
     const clause = statement.namedChildren.find((child) => child.type === "import_clause");
@@ -678,7 +707,7 @@ function ecmascriptLocal(node: Node, ctx: TypeContext): void {
 const ecmascript: Grammar = {
   collectFacts(root) {
     const facts = emptyFacts();
-    ecmascriptImports(root, facts.imports);
+    ecmascriptImports(root, facts);
     const moduleContext: TypeContext = { facts, scope: facts.module };
     for (const node of descendants(root, (n) => ecmascript.definition(n, false) !== undefined)) ecmascriptLocal(node, moduleContext);
     ecmascriptClasses(root, facts);
@@ -970,6 +999,9 @@ interface FileAnalysis {
   readonly symbols: FileSymbols;
   readonly family: LanguageFamily;
   readonly imports: ReadonlyMap<string, ImportBinding>;
+  /** Names passed on from other modules (see `FileFacts.exports`). */
+  readonly exports: ReadonlyMap<string, ImportBinding>;
+  readonly exportsAllFrom: readonly string[];
   readonly bases: ReadonlyMap<string, readonly string[]>;
   /** Python `@overload` stubs and the implementation each one announces (when the file has it). */
   readonly overloads: ReadonlyMap<Definition, Definition>;
@@ -1053,7 +1085,15 @@ function extract(path: string, language: InferredLanguage, root: Node, text: str
   const bases = new Map<string, readonly string[]>();
   for (const [name, cls] of facts.classes) if (cls.bases.length > 0) bases.set(name, cls.bases);
   const overloads = overloadImplementations(definitions, stubs);
-  return { symbols: { path, language, definitions, calls }, family, imports: facts.imports, bases, overloads };
+  return {
+    symbols: { path, language, definitions, calls },
+    family,
+    imports: facts.imports,
+    exports: facts.exports,
+    exportsAllFrom: facts.exportsAllFrom,
+    bases,
+    overloads,
+  };
 }
 
 /** Each overload stub's implementation: the next definition of the same name that is no stub. */
@@ -1082,7 +1122,7 @@ async function analyzeFile(path: string, text: string): Promise<FileAnalysis | u
     if (!isTagged(language)) return extract(path, language, tree.rootNode, text);
     if (tags === undefined) throw new Error(`no tags query for ${language}`); // loaded above
     const { definitions, calls } = extractTags(tags, path, tree.rootNode, text);
-    return { symbols: { path, language, definitions, calls }, family: language, imports: NO_IMPORTS, bases: NO_BASES, overloads: NO_OVERLOADS };
+    return { symbols: { path, language, definitions, calls }, family: language, imports: NO_IMPORTS, exports: NO_IMPORTS, exportsAllFrom: [], bases: NO_BASES, overloads: NO_OVERLOADS };
   } finally {
     tree.delete();
   }
@@ -1189,6 +1229,24 @@ function sharedTail(a: readonly string[], b: readonly string[]): number {
   return shared;
 }
 
+/** How many packages deep a re-exported name is followed to the module that defines it. */
+const MAX_REEXPORTS = 3;
+
+/**
+ * The module a call's receiver names: an import alias (`ai` in `ai.AI()`, `filepath` in
+ * `filepath.Walk()`), or in Python a dotted path below one (`flask.helpers` in
+ * `flask.helpers.make_response()`, with `import flask`).
+ */
+function receiverModule(receiver: string, file: FileAnalysis): string | undefined {
+  const binding = file.imports.get(receiver);
+  if (binding !== undefined) return namespaceModule(binding, file.family);
+  if (file.family !== "python") return undefined;
+  const dot = receiver.indexOf(".");
+  const head = dot > 0 ? file.imports.get(receiver.slice(0, dot)) : undefined;
+  const base = head === undefined ? undefined : namespaceModule(head, file.family);
+  return base === undefined ? undefined : `${base}${receiver.slice(dot)}`;
+}
+
 /** The module a receiver names, when it is an import alias: `ai` in `ai.AI()`, `filepath` in `filepath.Walk()`. */
 function namespaceModule(binding: ImportBinding, family: LanguageFamily): string | undefined {
   if (binding.name === undefined) return binding.module;
@@ -1228,6 +1286,10 @@ export class SymbolIndex {
    * Made on first use: the constructor blocks the event loop in one piece.
    */
   #modulesByTail: Map<string, Set<string>> | undefined;
+  /** Local names by the name they import or pass on (`h` for `import { helper as h }`); made on first use. */
+  #aliases: Map<string, string[]> | undefined;
+  /** Files by "family\u0000module" (moduleOf), for following re-exports; made on first use. */
+  #filesByModule: Map<string, FileAnalysis[]> | undefined;
   /** What `#modulesNamed` found, by "family\u0000specifier". */
   readonly #modulesNamedCache = new Map<string, readonly string[]>();
 
@@ -1341,7 +1403,9 @@ export class SymbolIndex {
     const tagged = isTaggedFamily(home);
     const confirmed = new Set<CallSite>();
     const possible = new Set<CallSite>();
-    const candidates = this.#callsByName.get(definition.name) ?? [];
+    const candidates = tagged
+      ? (this.#callsByName.get(definition.name) ?? [])
+      : [...this.#namesFor(definition.name)].flatMap((name) => this.#callsByName.get(name) ?? []);
     // Ruby's `Cls.new` and Rust's `Cls::new()` are calls of `new`: see whether they make this class.
     const constructions = tagged && definition.kind !== "method" && definition.kind !== "function" ? (this.#callsByName.get("new") ?? []) : [];
     for (const call of constructions.length === 0 ? candidates : [...candidates, ...constructions]) {
@@ -1352,6 +1416,30 @@ export class SymbolIndex {
       else if (verdict === "possible") possible.add(call);
     }
     return { confirmed: [...confirmed].sort(compareCalls), possible: [...possible].sort(compareCalls) };
+  }
+
+  /**
+   * `name` and the names it is imported or passed on as (`import { helper as h }`,
+   * `export { helper as assist } from`), a few renamings deep: the callees that may mean it.
+   */
+  #namesFor(name: string): ReadonlySet<string> {
+    if (this.#aliases === undefined) {
+      this.#aliases = new Map();
+      for (const file of this.#files.values()) {
+        for (const bindings of [file.imports, file.exports]) {
+          for (const [local, binding] of bindings) {
+            if (binding.name !== undefined && binding.name !== "default" && binding.name !== local) addTo(this.#aliases, binding.name, local);
+          }
+        }
+      }
+    }
+    const names = new Set([name]);
+    let frontier = [name];
+    for (let depth = 0; depth < MAX_REEXPORTS && frontier.length > 0; depth++) {
+      frontier = frontier.flatMap((n) => this.#aliases?.get(n) ?? []).filter((n) => !names.has(n));
+      for (const n of frontier) names.add(n);
+    }
+    return names;
   }
 
   #verdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
@@ -1370,8 +1458,10 @@ export class SymbolIndex {
       const viaSuper = call.receiver === "super" || call.receiver === "super()";
       return !viaSuper && this.#inherits(owner, call.receiverType) ? "possible" : undefined;
     }
-    // `filepath.Walk()`, `api.call()` with `import * as api`: a module's function, not a method.
-    const binding = file.imports.get(call.receiver);
+    // `filepath.Walk()`, `api.call()` with `import * as api`, Python's `flask.helpers.f()` with
+    // `import flask`: a module's function, not a method.
+    const head = file.family === "python" ? call.receiver.split(".")[0] ?? call.receiver : call.receiver;
+    const binding = file.imports.get(call.receiver) ?? file.imports.get(head);
     if (binding !== undefined && binding.name === undefined) return undefined;
     return resembles(call.receiver, owner) ? "possible" : undefined;
   }
@@ -1400,6 +1490,43 @@ export class SymbolIndex {
       queue.push(...(this.#bases.get(base) ?? []));
     }
     return false;
+  }
+
+  /**
+   * Does `name` imported from `specifier` (in `importer`) mean `definition`: the module holds it,
+   * or passes it on? Packages re-export what their modules define (`from .helpers import
+   * make_response` in `__init__.py`, `export { x } from "./x"` in an index.ts), so `flask.make_response`
+   * is a call of helpers.make_response. Followed `MAX_REEXPORTS` modules deep.
+   */
+  #reaches(specifier: string, importer: FileAnalysis, definition: Definition, name: string, depth = 0): boolean {
+    if (name === definition.name && this.#imports(specifier, importer, definition)) return true;
+    if (depth >= MAX_REEXPORTS) return false;
+    for (const barrel of this.#filesOf(specifier, importer)) {
+      const binding = (barrel.family === "python" ? barrel.imports : barrel.exports).get(name);
+      if (binding?.name !== undefined) {
+        const original = binding.name === "default" ? name : binding.name;
+        if (this.#reaches(binding.module, barrel, definition, original, depth + 1)) return true;
+      }
+      if (barrel.exportsAllFrom.some((module) => this.#reaches(module, barrel, definition, name, depth + 1))) return true;
+    }
+    return false;
+  }
+
+  /** The repository's files that the import `specifier`, written in `importer`, can mean. */
+  #filesOf(specifier: string, importer: FileAnalysis): readonly FileAnalysis[] {
+    const { family } = importer;
+    const relative = relativePath(specifier, family);
+    let modules: readonly string[];
+    if (relative === undefined) modules = this.#modulesNamed(specifier, family);
+    else {
+      const target = joinPath(directoryOf(importer.symbols.path), relative);
+      modules = target === undefined ? [] : [moduleOf(target, family)];
+    }
+    if (this.#filesByModule === undefined) {
+      this.#filesByModule = new Map();
+      for (const file of this.#files.values()) addTo(this.#filesByModule, `${file.family}\u0000${moduleOf(file.symbols.path, file.family)}`, file);
+    }
+    return modules.flatMap((module) => this.#filesByModule?.get(`${family}\u0000${module}`) ?? []);
   }
 
   /** Does the import `specifier`, written in `importer`, name the module that holds `definition`? */
@@ -1459,18 +1586,16 @@ export class SymbolIndex {
 
   #topLevelVerdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
     if (call.receiver !== undefined) {
-      // `module.f()`, `pkg.F()`, `pkg.T{}` through an import of the definition's module.
-      const binding = file.imports.get(call.receiver);
-      const module = binding === undefined ? undefined : namespaceModule(binding, file.family);
-      return call.callee === definition.name && module !== undefined && this.#imports(module, file, definition)
-        ? "confirmed"
-        : undefined;
+      // `module.f()`, `pkg.F()`, `pkg.T{}` through an import of the definition's module (or of
+      // a package that passes the name on).
+      const module = receiverModule(call.receiver, file);
+      return module !== undefined && this.#reaches(module, file, definition, call.callee) ? "confirmed" : undefined;
     }
     const binding = file.imports.get(call.callee);
     if (binding !== undefined) {
       if (binding.name === undefined) return undefined;
       const imported = binding.name === "default" ? call.callee : binding.name;
-      return imported === definition.name && this.#imports(binding.module, file, definition) ? "confirmed" : undefined;
+      return this.#reaches(binding.module, file, definition, imported) ? "confirmed" : undefined;
     }
     if (call.callee !== definition.name) return undefined;
     if (call.path === definition.path) return "confirmed";

@@ -194,3 +194,50 @@ describe("Python @overload stubs", () => {
     expect(callersAt(index, "TimestampSigner.verify", "signer.py").confirmed).toEqual(["signer.py:8"]);
   });
 });
+
+describe("names a package passes on (re-exports)", () => {
+  it("Python: `flask.make_response` is helpers.make_response when the package's __init__ imports it, and no method", async () => {
+    const index = await build({
+      "src/pkg/__init__.py": code("from .helpers import make_response as make_response", "from .app import App"),
+      "src/pkg/helpers.py": code("def make_response(*args):", "    return args"),
+      "src/pkg/app.py": code("class App:", "    def make_response(self, rv):", "        return rv"),
+      "src/pkg/views.py": code("def view():", "    pass"),
+      "tests/test_x.py": code(
+        "import pkg.views",
+        "",
+        "def test_top():",
+        "    pkg.make_response()",
+        "",
+        "def test_dotted():",
+        "    pkg.helpers.make_response()",
+      ),
+    });
+    expect(callersAt(index, "make_response", "src/pkg/helpers.py")).toEqual({ confirmed: ["tests/test_x.py:4", "tests/test_x.py:7"], possible: [] });
+    // `pkg` is a module here, not an App: neither call is the method's.
+    expect(callersAt(index, "App.make_response", "src/pkg/app.py")).toEqual({ confirmed: [], possible: [] });
+  });
+
+  it("Python: a star import in a package passes on everything", async () => {
+    const index = await build({
+      "tool/__init__.py": code("from .core import *"),
+      "tool/core.py": code("def run():", "    pass"),
+      "main.py": code("import tool", "from tool import run", "tool.run()", "run()"),
+    });
+    expect(callersAt(index, "run", "tool/core.py").confirmed).toEqual(["main.py:3", "main.py:4"]);
+  });
+
+  it("TypeScript barrels: `export { x } from` and `export * from`, through two index files", async () => {
+    const index = await build({
+      "src/util.ts": code("export function helper() {}"),
+      "src/more.ts": code("export function extra() {}", "export function hidden() {}"),
+      "src/index.ts": code("export { helper as assist } from './util.js';", "export * from './more';"),
+      "index.ts": code("export * from './src/index.js';"),
+      "app.ts": code("import { assist, extra } from './index';", "assist();", "extra();"),
+      "other.ts": code("import { hidden } from './elsewhere';", "hidden();"),
+      "renamed.ts": code("import { helper as h } from './src/util';", "import * as lib from './src/index';", "h();", "lib.assist();"),
+    });
+    expect(callersAt(index, "helper", "src/util.ts").confirmed).toEqual(["app.ts:2", "renamed.ts:3", "renamed.ts:4"]);
+    expect(callersAt(index, "extra", "src/more.ts").confirmed).toEqual(["app.ts:3"]);
+    expect(callersAt(index, "hidden", "src/more.ts").confirmed).toEqual([]);
+  });
+});
