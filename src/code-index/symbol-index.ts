@@ -1367,6 +1367,20 @@ export class SymbolIndex {
   }
 
   /** By simple name ("call") or qualified name ("AI.call"), exact case; falls back to case-insensitive when nothing matches exactly. */
+  /** `owner.name` when `owner` does not define it: the definition of the nearest base class that does. */
+  inheritedMember(owner: string, name: string): readonly Definition[] {
+    const seen = new Set<string>([owner]);
+    const queue = [...(this.#bases.get(owner) ?? [])];
+    for (let cls = queue.shift(); cls !== undefined; cls = queue.shift()) {
+      if (seen.has(cls)) continue;
+      seen.add(cls);
+      const found = (this.#byName.get(`${cls}.${name}`) ?? []).filter((d) => d.qualifiedName === `${cls}.${name}`);
+      if (found.length > 0) return found;
+      queue.push(...(this.#bases.get(cls) ?? []));
+    }
+    return [];
+  }
+
   lookup(name: string): readonly Definition[] {
     return this.#byName.get(name) ?? this.#byFoldedName.get(name.toLowerCase()) ?? [];
   }

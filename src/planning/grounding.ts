@@ -37,6 +37,7 @@ export function factsFor(grounding: Grounding): CodeFacts {
       return text === undefined ? undefined : linesOf(text).length;
     },
     lookup: (name) => index.lookup(name),
+    inherited: (owner, name) => index.inheritedMember(owner, name),
   };
 }
 

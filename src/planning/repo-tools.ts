@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CallSite, Definition, SymbolIndex } from "../code-index/symbol-index.js";
 import type { ToolCall, ToolSpec } from "../streaming/stream-parts.js";
 import { shortSha, type RepoView } from "./repo-view.js";
-import { lineNumbered, linesOf } from "./starting-context.js";
+import { lineNumbered, linesOf, UNSEEN } from "./starting-context.js";
 
 /**
  * The tools the model may call while it plans, over the one commit devbuddy read:
@@ -326,7 +326,13 @@ export class RepoTools {
   }
 
   #findSymbol(name: string): ToolResult {
-    const clean = name.trim().replace(/\(\)$/, "").replace(/^(?:self|this)\./, "");
+    // Rust's `Type::f`, PHP's `->`, Ruby's `Class#method` are the index's `Type.f`.
+    const clean = name
+      .trim()
+      .replace(/\(\)$/, "")
+      .replace(/^(?:self|this)\./, "")
+      .replace(/::|->/g, ".")
+      .replace(/(?<=\w)#(?=\w)/g, ".");
     let found: readonly Definition[] = this.#index.lookup(clean);
     const segments = clean.split(/\.|::/);
     if (found.length === 0 && segments.length > 2) found = this.#index.lookup(segments.slice(-2).join("."));
@@ -350,7 +356,7 @@ export class RepoTools {
       const { confirmed, possible } = this.#index.callers(d);
       const lines = [`${d.kind} ${d.qualifiedName} defined at ${d.path}:${d.startLine}-${d.endLine}: ${d.signature}`];
       const verb = d.kind === "class" ? "instantiated" : "called";
-      const none = possible.length === 0 ? `${verb}: nowhere in the parsed files.` : `${verb}: no call confirmed in the parsed files.`;
+      const none = possible.length === 0 ? `${verb}: no call found in the parsed files${UNSEEN}.` : `${verb}: no call confirmed in the parsed files.`;
       lines.push(confirmed.length === 0 ? none : `${verb} from ${confirmed.length} place(s):`);
       for (const site of confirmed.slice(0, MAX_SITES)) lines.push(`- ${siteText(site)}`);
       if (possible.length > 0) {

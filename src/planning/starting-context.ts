@@ -38,6 +38,8 @@ const CONSTRUCTORS = new Set(["__init__", "constructor", "new"]);
 const TYPE_KINDS = new Set(["interface", "type", "enum"]);
 const MAX_CALLERS = 15;
 const MAX_POSSIBLE = 5;
+/** What "no call found" cannot rule out. */
+export const UNSEEN = " (calls through callbacks, interfaces or receivers whose type the code does not show may be missed)";
 const MAX_EXCERPT_FILES = 6;
 const MAX_EXCERPT_LINES = 80;
 const MAX_LISTED_PATHS = 300;
@@ -167,7 +169,9 @@ function symbolSection(index: SymbolIndex, d: Definition, complete: boolean): st
   const { confirmed, possible } = index.callers(d);
   const what = d.kind === "class" ? "instantiated" : "called";
   const scope = complete ? "in all files devbuddy parsed" : "in the files devbuddy parsed (not the whole repository)";
-  if (confirmed.length === 0) lines.push(possible.length === 0 ? `  ${what}: nowhere ${scope}.` : `  ${what}: no call confirmed ${scope}.`);
+  // "No call found", never "nowhere": calls through callbacks, interfaces, macros or receivers
+  // of unknown type are not all seen.
+  if (confirmed.length === 0) lines.push(`  ${what}: no call ${possible.length === 0 ? "found" : "confirmed"} ${scope}${possible.length === 0 ? UNSEEN : ""}.`);
   else {
     lines.push(`  ${what} from ${confirmed.length} place${confirmed.length === 1 ? "" : "s"} ${scope}:`);
     for (const site of confirmed.slice(0, MAX_CALLERS)) lines.push(siteLine(site));
@@ -176,6 +180,7 @@ function symbolSection(index: SymbolIndex, d: Definition, complete: boolean): st
   if (possible.length > 0) {
     lines.push(`  possibly ${what} here (devbuddy could not tell the receiver's type; check before relying on it):`);
     for (const site of possible.slice(0, MAX_POSSIBLE)) lines.push(siteLine(site));
+    if (possible.length > MAX_POSSIBLE) lines.push(`  - … ${possible.length - MAX_POSSIBLE} more (use find_symbol)`);
   }
   return lines.join("\n");
 }

@@ -40,6 +40,8 @@ export interface CodeFacts {
   lineCount(path: string): number | undefined;
   /** Definitions by simple or qualified name (exact case first, then case-insensitive). */
   lookup(name: string): readonly SymbolLocation[];
+  /** What `owner.name` runs when the class does not define it itself: the nearest base class's. */
+  inherited?(owner: string, name: string): readonly SymbolLocation[];
 }
 
 export type ReferenceStatus = "linked" | "new" | "unverified";
@@ -216,6 +218,8 @@ function isPlatformName(name: string): boolean {
   return PLATFORM_NAMES.has(name.split(SEGMENT_SEPARATOR)[0] as string) || CONSTANT.test(name);
 }
 
+const CLASS_KINDS: ReadonlySet<string> = new Set(["class", "interface", "type", "enum"]);
+
 /** `name` is an identifier path, without the call's parentheses. */
 function resolveSymbol(name: string, called: boolean, platform: boolean, facts: CodeFacts): Exclude<Resolution, "exists"> {
   // A platform name counts only as the repository spells it: `Map` is not its `map()`.
@@ -238,9 +242,23 @@ function resolveSymbol(name: string, called: boolean, platform: boolean, facts: 
     return looksLikeCode(name, called) ? "missing" : "not-a-reference";
   }
 
+  // A chain of classes (`TypeSpec.Builder.addJavadoc`): from the first class the repository
+  // defines, the whole chain must end one definition's name, or a member of another `Builder`
+  // would do. Segments before it are package or namespace names (`com.squareup.`, `Acme.Orders.`).
+  const isClass = (segment: string): boolean =>
+    lookup(segment).some((d) => CLASS_KINDS.has(d.kind) && (d.qualifiedName === segment || d.qualifiedName.endsWith(`.${segment}`)));
+  const firstClass = segments.findIndex((segment, i) => i < segments.length - 1 && isClass(segment));
+  if (firstClass >= 0 && segments.length - firstClass >= 3) {
+    const chain = segments.slice(firstClass).join(".");
+    return link(lookup(last).filter((d) => d.qualifiedName === chain || d.qualifiedName.endsWith(`.${chain}`)));
+  }
+
   const owner = segments[segments.length - 2] as string;
   const qualified = lookup(`${owner}.${last}`);
   if (qualified.length > 0) return link(qualified);
+  // `Session.resolve_redirects`, defined by a base class of Session.
+  const inherited = platform ? [] : (facts.inherited?.(owner, last) ?? []);
+  if (inherited.length > 0) return link(inherited);
   // `owner` names a class (in any case): the member must be that class's own.
   const ownerIsClass = lookup(owner).some((d) => d.kind === "class" || d.kind === "interface" || d.kind === "type");
   if (ownerIsClass || /^[A-Z]/.test(owner)) return "missing";

@@ -241,3 +241,27 @@ describe("names a package passes on (re-exports)", () => {
     expect(callersAt(index, "hidden", "src/more.ts").confirmed).toEqual([]);
   });
 });
+
+describe("inherited members", () => {
+  it("finds what a class runs for a member it does not define: the nearest base class's definition", async () => {
+    const index = await build({
+      "s.py": code(
+        "class Mixin:",
+        "    def resolve(self):",
+        "        pass",
+        "",
+        "class Base(Mixin):",
+        "    def send(self):",
+        "        pass",
+        "",
+        "class Session(Base):",
+        "    def send(self):",
+        "        pass",
+      ),
+    });
+    expect(index.inheritedMember("Session", "resolve").map((d) => [d.qualifiedName, d.startLine])).toEqual([["Mixin.resolve", 2]]);
+    expect(index.inheritedMember("Session", "nope")).toEqual([]);
+    // Its own definition is not "inherited": lookup finds that one.
+    expect(index.inheritedMember("Session", "send").map((d) => d.qualifiedName)).toEqual(["Base.send"]);
+  });
+});

@@ -39,6 +39,14 @@ describe("RepoTools", () => {
     expect(viaAttribute.content).toContain("method AI.call defined at agent/ai.py:13-24");
   });
 
+  it("find_symbol reads Rust's Type::f and Ruby's Class#method as Type.f", async () => {
+    const { tools: t } = await tools();
+    const dotted = (await t.execute(call("find_symbol", { name: "Indexer.Walk" }))).content;
+    expect(dotted).toContain("defined at tools/indexer/main.go");
+    expect((await t.execute(call("find_symbol", { name: "Indexer::Walk" }))).content).toBe(dotted);
+    expect((await t.execute(call("find_symbol", { name: "Indexer#Walk" }))).content).toBe(dotted);
+  });
+
   it("find_symbol says plainly when a name does not exist, and offers similar ones", async () => {
     const { tools: t } = await tools();
     const result = await t.execute(call("find_symbol", { name: "AI.stream_call" }));

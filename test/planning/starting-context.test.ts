@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SymbolIndex } from "../../src/code-index/symbol-index.js";
 import { buildStartingContext, rankDefinitions } from "../../src/planning/starting-context.js";
 import { extractTerms } from "../../src/planning/thread-terms.js";
-import { fixtureRepoView } from "../helpers/memory-repo-view.js";
+import { fixtureRepoView, memoryRepoView } from "../helpers/memory-repo-view.js";
 
 async function grounding() {
   const view = fixtureRepoView();
@@ -22,6 +22,22 @@ function sectionOf(context: string, qualifiedName: string): string {
 }
 
 describe("buildStartingContext", () => {
+  it("says how many possible callers it did not list, and never claims a method is called nowhere", async () => {
+    const calls = Array.from({ length: 8 }, (_, i) => `    client${i}.send()`);
+    const view = memoryRepoView({
+      "net/client.py": "class Client:\n    def send(self):\n        pass\n\n    def close(self):\n        pass\n",
+      "app.py": `def run(client0, client1, client2, client3, client4, client5, client6, client7):\n${calls.join("\n")}\n`,
+    });
+    const index = await SymbolIndex.build([...view.loaded].map(([path, text]) => ({ path, text })));
+    const context = buildStartingContext({ view, index, terms: extractTerms([{ text: "Who calls `Client.send` and `Client.close`?", weight: 3 }]), maxTokens: 8_000 });
+    const send = sectionOf(context.text, "Client.send");
+    expect(send).toContain("called: no call confirmed in all files devbuddy parsed.");
+    expect(send).toContain("  - … 3 more (use find_symbol)");
+    expect(sectionOf(context.text, "Client.close")).toContain(
+      "called: no call found in all files devbuddy parsed (calls through callbacks, interfaces or receivers whose type the code does not show may be missed).",
+    );
+  });
+
   it("answers 'which methods call the AI client' with the call sites actually found, not the orchestrator", async () => {
     const { view, index } = await grounding();
     const terms = extractTerms([ISSUE, { text: "@devbuddy which methods call the AI client's call method?", weight: 3 }]);

@@ -307,6 +307,46 @@ describe("verifyReferences: files", () => {
   });
 });
 
+describe("verifyReferences on class chains and inherited members", () => {
+  const JAVA: SymbolLocation[] = [
+    { path: "src/TypeSpec.java", startLine: 30, endLine: 500, kind: "class", qualifiedName: "TypeSpec" },
+    { path: "src/TypeSpec.java", startLine: 400, endLine: 490, kind: "class", qualifiedName: "TypeSpec.Builder" },
+    { path: "src/TypeSpec.java", startLine: 440, endLine: 443, kind: "method", qualifiedName: "TypeSpec.Builder.addJavadoc" },
+    { path: "src/FieldSpec.java", startLine: 20, endLine: 200, kind: "class", qualifiedName: "FieldSpec" },
+    { path: "src/FieldSpec.java", startLine: 100, endLine: 190, kind: "class", qualifiedName: "FieldSpec.Builder" },
+    { path: "src/FieldSpec.java", startLine: 124, endLine: 127, kind: "method", qualifiedName: "FieldSpec.Builder.addJavadoc" },
+    { path: "src/sessions.py", startLine: 90, endLine: 300, kind: "class", qualifiedName: "SessionRedirectMixin" },
+    { path: "src/sessions.py", startLine: 159, endLine: 280, kind: "method", qualifiedName: "SessionRedirectMixin.resolve_redirects" },
+    { path: "src/sessions.py", startLine: 350, endLine: 800, kind: "class", qualifiedName: "Session" },
+  ];
+  const facts: CodeFacts = {
+    ...FACTS,
+    lookup: lookupIn(JAVA),
+    inherited: (owner, name) =>
+      owner === "Session" && name === "resolve_redirects" ? JAVA.filter((d) => d.qualifiedName === "SessionRedirectMixin.resolve_redirects") : [],
+  };
+
+  it("links a nested class's member to the class the whole chain names, after any package path", () => {
+    const { text } = verifyReferences(
+      "`TypeSpec.Builder.addJavadoc` `FieldSpec.Builder.addJavadoc` `com.squareup.javapoet.TypeSpec.Builder.addJavadoc` `TypeSpec.Builder.nope`",
+      facts,
+    );
+    expect(text).toBe(
+      [
+        `[\`TypeSpec.Builder.addJavadoc\`](${BLOB}/src/TypeSpec.java#L440-L443)`,
+        `[\`FieldSpec.Builder.addJavadoc\`](${BLOB}/src/FieldSpec.java#L124-L127)`,
+        `[\`com.squareup.javapoet.TypeSpec.Builder.addJavadoc\`](${BLOB}/src/TypeSpec.java#L440-L443)`,
+        "`TypeSpec.Builder.nope` ⚠️ *unverified*",
+      ].join(" "),
+    );
+  });
+
+  it("links a member a class inherits to its base class's definition", () => {
+    expect(verifyReferences("`Session.resolve_redirects`", facts).text).toBe(`[\`Session.resolve_redirects\`](${BLOB}/src/sessions.py#L159-L280)`);
+    expect(verifyReferences("`Session.resolve_nothing`", facts).text).toBe("`Session.resolve_nothing` ⚠️ *unverified*");
+  });
+});
+
 describe("referenceSummary", () => {
   it("counts each status against the short commit", () => {
     expect(
