@@ -107,8 +107,10 @@ const CONSTANT = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 const DUNDER = /^__\w+__$/;
 
 const NEW_MARKER = /^\s*(?:\(\s*(?:new\b[^)]*|to be (?:created|added)|added|create)\s*\)|[—–]\s*new\b)/i;
-const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*$/;
-const SEGMENT_SEPARATOR = /\.|::|#|->/;
+// TypeScript's private members are named `#x` (`Ky.#cancelBody`); a `#` between two names is
+// Ruby's `Class#method`.
+const IDENTIFIER_PATH = /^#?[A-Za-z_$][\w$]*(?:(?:\.#?|::|#|->)[A-Za-z_$][\w$]*)*$/;
+const SEGMENT_SEPARATOR = /\.|::|->|(?<=[\w$])#(?=[A-Za-z_$])/;
 const PATH_LIKE = /^(?:\.\/)?[\p{L}\p{N}_@.+-]+(?:\/[\p{L}\p{N}_@.+-]*)*(?::(\d+)(?:-(\d+))?|#L(\d+)(?:-L(\d+))?)?$/u;
 const COMMON_EXTENSIONS = new Set([
   "py", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "rs", "java", "kt", "rb", "php", "cs", "c", "h", "cpp", "hpp",
@@ -239,7 +241,8 @@ function resolveSymbol(name: string, called: boolean, platform: boolean, facts: 
   if (segments.length === 1) {
     const found = lookup(last);
     if (found.length > 0) return link(found);
-    return looksLikeCode(name, called) ? "missing" : "not-a-reference";
+    // A bare `#name` that the repository does not define is as likely `#include` or a CSS id.
+    return looksLikeCode(name, called) && !name.startsWith("#") ? "missing" : "not-a-reference";
   }
 
   // A chain of classes (`TypeSpec.Builder.addJavadoc`): from the first class the repository

@@ -347,6 +347,21 @@ describe("verifyReferences on class chains and inherited members", () => {
   });
 });
 
+describe("verifyReferences on TypeScript private members", () => {
+  const TS: SymbolLocation[] = [
+    { path: "source/Ky.ts", startLine: 10, endLine: 900, kind: "class", qualifiedName: "Ky" },
+    { path: "source/Ky.ts", startLine: 270, endLine: 280, kind: "method", qualifiedName: "Ky.#cancelBody" },
+  ];
+  const facts: CodeFacts = { ...FACTS, lookup: lookupIn(TS) };
+  const link = `${BLOB}/source/Ky.ts#L270-L280`;
+
+  it("checks `#name` members like any other, but leaves an unknown bare `#name` alone (`#include`)", () => {
+    expect(verifyReferences("`Ky.#cancelBody` `#cancelBody()` `Ky.#nothing` `#include` `#123`", facts).text).toBe(
+      `[\`Ky.#cancelBody\`](${link}) [\`#cancelBody()\`](${link}) \`Ky.#nothing\` ⚠️ *unverified* \`#include\` \`#123\``,
+    );
+  });
+});
+
 describe("referenceSummary", () => {
   it("counts each status against the short commit", () => {
     expect(
