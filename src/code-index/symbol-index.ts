@@ -15,7 +15,11 @@ import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
  * Classes and functions called by name are resolved through the file itself and its imports,
  * each import to the module it names: a relative one from the importing file's directory, others
  * by the module path that ends most like it, so that a/util.ts is not b/util.ts.
- * No cross-file type flow: a field assigned in another file stays unknown.
+ * Across files, only one thing flows: a value's origin. `r := NewRouter()`, `c = make_client()`,
+ * `const c = await createClient()` and `with Session() as s` are recorded as "the result of
+ * calling NewRouter" (see `ORIGIN`) and resolved by the index on first use: the one top-level
+ * function the name reaches (as a confirmed call of it would), by its declared result type. A
+ * field assigned in another file stays unknown.
  *
  * Java, Rust, Ruby and C# are read with their grammars' own tags queries instead (tags.ts):
  * definitions with qualified names, call sites with their receivers as written, no types. So
@@ -113,26 +117,75 @@ function pushChildren(stack: Node[], node: Node): void {
 // What one file tells about types
 
 /**
+ * Types the file alone cannot tell, resolved by the index (`SymbolIndex.#receiverType`). They
+ * start with a control character, so no class, field or module lookup ever matches one.
+ *
+ * An origin is what produced a value: `\u0002call\u0003<awaited 0|1>\u0003<result index>\u0003<receiver>\u0003<callee>`
+ * for the result of calling a top-level function (`NewRouter()`, `mux.NewRouter()`, `await make()`),
+ * `\u0002enter\u0003<class>` for what `with Cls() as x` binds (`Cls.__enter__`'s result).
+ * A mixed type is a name's types when one of them is an origin: `\u0001`, "?" when the name was
+ * also given a value of unknown type, then its types (classes and origins) separated by `\u0004`.
+ */
+const ORIGIN = "\u0002";
+const MIXED = "\u0001";
+const ORIGIN_PART = "\u0003";
+const MIXED_PART = "\u0004";
+
+function isDeferred(type: string): boolean {
+  return type.startsWith(ORIGIN) || type.startsWith(MIXED);
+}
+
+function callOrigin(callee: string, receiver: string | undefined, index: number, awaited: boolean): string {
+  return [`${ORIGIN}call`, awaited ? "1" : "0", String(index), receiver ?? "", callee].join(ORIGIN_PART);
+}
+
+/** A deferred type's members and whether the name also got a value of unknown type. */
+function deferredMembers(type: string): { readonly untyped: boolean; readonly members: readonly string[] } {
+  if (type.startsWith(ORIGIN)) return { untyped: false, members: [type] };
+  const untyped = type[1] === "?";
+  return { untyped, members: type.slice(untyped ? 2 : 1).split(MIXED_PART) };
+}
+
+/** The type a file alone gives a deferred one: its single class, origins ignored (the rule before origins were recorded). */
+function eagerType(type: string): string | undefined {
+  const classes = deferredMembers(type).members.filter((member) => !member.startsWith(ORIGIN));
+  return classes.length === 1 ? classes[0] : undefined;
+}
+
+/**
  * Names and the class types assigned to them, in a chain of scopes. A name keeps a type only
  * while every typed assignment agrees: `x = AI()` then `x = Notifier()` leaves `x` untyped.
- * Assignments whose type is unknown (`x = make()`) declare the name but do not erase a type.
+ * Assignments whose type is unknown (`x = y[0]`) declare the name but do not erase a type;
+ * they are remembered, though, for a name that also has an origin (see `ORIGIN`): an origin's
+ * type counts only when nothing else unknown was assigned.
  */
 class TypeTable {
   readonly #types = new Map<string, Set<string>>();
+  /** Names given a value of unknown type; made on first use. */
+  #untyped: Set<string> | undefined;
   readonly #parent: TypeTable | undefined;
 
   constructor(parent?: TypeTable) {
     this.#parent = parent;
   }
 
-  /** Declares a name in this scope, shadowing outer ones, with its type when one is known. */
-  declare(name: string, type: string | undefined): void {
+  /**
+   * Declares a name in this scope, shadowing outer ones, with its type when one is known.
+   * `valued`: the name gets a value here (false for `let x;`), so an unknown type is remembered.
+   */
+  declare(name: string, type: string | undefined, valued = true): void {
     let types = this.#types.get(name);
     if (types === undefined) {
       types = new Set();
       this.#types.set(name, types);
     }
-    if (type !== undefined) types.add(type);
+    if (type === undefined) {
+      if (valued) (this.#untyped ??= new Set()).add(name);
+    } else if (type.startsWith(MIXED)) {
+      const { untyped, members } = deferredMembers(type);
+      for (const member of members) types.add(member);
+      if (untyped) (this.#untyped ??= new Set()).add(name);
+    } else types.add(type);
   }
 
   /** Assigns to the nearest scope that declares the name (or declares it here). */
@@ -144,14 +197,16 @@ class TypeTable {
     return this.#scopeOf(name) !== undefined;
   }
 
-  /** The single type of a name; undefined when unknown, ambiguous or undeclared. */
+  /** The single type of a name; undefined when unknown, ambiguous or undeclared; a mixed type when an origin is among them. */
   typeOf(name: string): string | undefined {
-    const types = this.#scopeOf(name)?.typesHere(name);
-    return types?.size === 1 ? types.values().next().value : undefined;
-  }
-
-  private typesHere(name: string): ReadonlySet<string> | undefined {
-    return this.#types.get(name);
+    const scope = this.#scopeOf(name);
+    if (scope === undefined) return undefined;
+    const types = scope.#types.get(name);
+    if (types === undefined || types.size === 0) return undefined;
+    let deferred = false;
+    for (const type of types) if (type.startsWith(ORIGIN)) deferred = true;
+    if (!deferred) return types.size === 1 ? types.values().next().value : undefined;
+    return `${MIXED}${scope.#untyped?.has(name) === true ? "?" : ""}${[...types].join(MIXED_PART)}`;
   }
 
   #scopeOf(name: string): TypeTable | undefined {
@@ -287,6 +342,30 @@ interface Grammar {
   functionContext(fn: Node, outer: TypeContext, isMethod: boolean): TypeContext;
   call(node: Node): CallMatch | undefined;
   typeOf(node: Node, ctx: TypeContext): string | undefined;
+  /** A function's declared result, for the origins that name it (see `ORIGIN`); `ctx` is the definition's. */
+  returns(fn: Node, ctx: TypeContext): ReturnType | undefined;
+}
+
+/** What a function declares it returns, as class names. */
+interface ReturnType {
+  /** By position (Go's multiple results); empty for an async function. */
+  readonly plain: readonly (string | undefined)[];
+  /** What awaiting the result gives: an async function's or a `Promise<Cls>`'s class. */
+  readonly awaited?: string | undefined;
+  /** A Python `__enter__` that only ever returns `self`: the entered object's own class. */
+  readonly self?: boolean;
+}
+
+/** Generic or special result types that say nothing about a class of the repository. */
+const NOT_A_CLASS_RESULT = new Set([
+  "Promise", "PromiseLike", "Array", "ReadonlyArray", "Map", "Set", "ReadonlyMap", "ReadonlySet", "WeakMap", "WeakSet", "Record",
+  "Partial", "Readonly", "Required", "Pick", "Omit", "Iterable", "Iterator", "IterableIterator", "Generator", "AsyncGenerator",
+  "AsyncIterable", "AsyncIterator", "ReturnType", "Awaited", "InstanceType", "NonNullable", "Extract", "Exclude",
+]);
+
+/** Does the function node start with `async`? */
+function isAsync(fn: Node): boolean {
+  return fn.children.some((child) => child.type === "async");
 }
 
 function named(node: Node, kind: DefinitionKind, fn?: Node): DefinitionMatch | undefined {
@@ -389,6 +468,36 @@ function pythonAssignment(assignment: Node, ctx: TypeContext, table: TypeTable):
   }
 }
 
+/** `with Cls() as x`: x is what `Cls.__enter__` returns (deferred: see `ORIGIN`); `async with` is left unknown. */
+function pythonWithItem(item: Node, ctx: TypeContext, table: TypeTable): void {
+  const value = item.childForFieldName("value");
+  if (value?.type !== "as_pattern") return;
+  const target = value.childForFieldName("alias")?.firstNamedChild;
+  const expression = value.firstNamedChild;
+  if (target?.type !== "identifier") return;
+  const statement = item.parent?.parent;
+  const async = statement?.type === "with_statement" && isAsync(statement);
+  const type = expression === null || async ? undefined : python.typeOf(expression, ctx);
+  table.declare(target.text, type === undefined || isDeferred(type) ? undefined : [`${ORIGIN}enter`, type].join(ORIGIN_PART));
+}
+
+/**
+ * `f()`, `module.f()`, `await f()`: the result of calling a top-level function, when the name is
+ * no variable (and `module` an import), for the index to resolve (see `ORIGIN`).
+ */
+function pythonCallOrigin(call: Node, ctx: TypeContext, awaited: boolean): string | undefined {
+  const fn = call.childForFieldName("function");
+  if (fn?.type === "identifier") return ctx.scope.has(fn.text) ? undefined : callOrigin(fn.text, undefined, 0, awaited);
+  if (fn?.type !== "attribute") return undefined;
+  const object = fn.childForFieldName("object");
+  const attribute = fn.childForFieldName("attribute")?.text;
+  let head = object;
+  while (head?.type === "attribute") head = head.childForFieldName("object");
+  if (object === null || attribute === undefined || head?.type !== "identifier") return undefined;
+  if (ctx.scope.has(head.text) || !ctx.facts.imports.has(head.text)) return undefined;
+  return callOrigin(attribute, object.text.replace(/\s+/g, ""), 0, awaited);
+}
+
 function pythonImports(root: Node, facts: FileFacts): void {
   const { imports } = facts;
   for (const statement of root.descendantsOfType(["import_statement", "import_from_statement"])) {
@@ -456,6 +565,7 @@ const python: Grammar = {
     const moduleContext: TypeContext = { facts, scope: facts.module };
     for (const node of descendants(root, (n) => python.definition(n, false) !== undefined)) {
       if (node.type === "assignment") pythonAssignment(node, moduleContext, facts.module);
+      else if (node.type === "with_item") pythonWithItem(node, moduleContext, facts.module);
     }
     pythonClasses(root, facts);
     return facts;
@@ -477,7 +587,10 @@ const python: Grammar = {
       const type = name === self ? outer.ownClass : pythonAnnotation(parameter.childForFieldName("type"), ctx.facts);
       ctx.scope.declare(name, type);
     }
-    for (const node of bodyNodes(python, fn)) if (node.type === "assignment") pythonAssignment(node, ctx, ctx.scope);
+    for (const node of bodyNodes(python, fn)) {
+      if (node.type === "assignment") pythonAssignment(node, ctx, ctx.scope);
+      else if (node.type === "with_item") pythonWithItem(node, ctx, ctx.scope);
+    }
     return ctx;
   },
 
@@ -494,7 +607,9 @@ const python: Grammar = {
   /**
    * `self`/`cls`: the method's class; a name: its parameter annotation or assigned constructor
    * (innermost function first, then the module); `self.x`: the class's attribute `x`; `Cls(...)`
-   * (capitalized names only) and capitalized bare names: Cls; `super()`: the first base class.
+   * (capitalized names only) and capitalized bare names: Cls; `super()`: the first base class;
+   * `f()`, `module.f()`, `await f()`: f's declared result and `with Cls() as x`: what `Cls.__enter__`
+   * returns, both resolved by the index.
    */
   typeOf(node, ctx) {
     switch (node.type) {
@@ -509,7 +624,12 @@ const python: Grammar = {
         const fn = node.childForFieldName("function");
         if (fn?.type === "identifier" && fn.text === "super") return superType(ctx);
         const name = fn?.type === "attribute" ? fn.childForFieldName("attribute")?.text : fn?.type === "identifier" ? fn.text : undefined;
-        return name !== undefined && startsUpper(name) ? className(name, ctx.facts) : undefined;
+        if (name === undefined) return undefined;
+        return startsUpper(name) ? className(name, ctx.facts) : pythonCallOrigin(node, ctx, false);
+      }
+      case "await": {
+        const inner = node.firstNamedChild;
+        return inner?.type === "call" ? pythonCallOrigin(inner, ctx, true) : undefined;
       }
       case "parenthesized_expression": {
         const inner = node.firstNamedChild;
@@ -518,6 +638,30 @@ const python: Grammar = {
       default:
         return undefined;
     }
+  },
+
+  /**
+   * `-> Cls` (also `Optional[Cls]`, `Cls | None`, `"Cls"`); async: what awaiting gives. Not for
+   * generic functions or TypeVars. `__enter__` without one: `self`, when it returns nothing else.
+   */
+  returns(fn, ctx) {
+    if (fn.childForFieldName("type_parameters") !== null) return undefined;
+    const annotation = fn.childForFieldName("return_type");
+    const enter = fn.childForFieldName("name")?.text === "__enter__" && !isAsync(fn);
+    let type = annotation === null ? undefined : pythonAnnotation(annotation, ctx.facts);
+    if (type === "Self") return enter ? { plain: [], self: true } : undefined;
+    if (type !== undefined && ctx.facts.module.typeOf(type) === "TypeVar") type = undefined;
+    if (type !== undefined) return isAsync(fn) ? { plain: [], awaited: type } : { plain: [type] };
+    if (annotation !== null || !enter) return undefined;
+    const self = pythonSelfName(fn);
+    const body = [...bodyNodes(python, fn)];
+    const results = body.filter((node) => node.type === "return_statement");
+    const onlySelf =
+      self !== undefined &&
+      results.length > 0 &&
+      !body.some((node) => node.type === "yield" || (node.type === "assignment" && node.childForFieldName("left")?.text === self)) &&
+      results.every((node) => node.namedChildCount === 1 && node.firstNamedChild?.type === "identifier" && node.firstNamedChild.text === self);
+    return onlySelf ? { plain: [], self: true } : undefined;
   },
 };
 
@@ -688,6 +832,36 @@ function ecmascriptClasses(root: Node, facts: FileFacts): void {
   }
 }
 
+/**
+ * `f()`, `ns.f()` (`ns` a namespace or default import), `await f()`: the result of calling a
+ * top-level function, when the name is no variable, for the index to resolve (see `ORIGIN`).
+ */
+function ecmascriptCallOrigin(call: Node, ctx: TypeContext, awaited: boolean): string | undefined {
+  const fn = call.childForFieldName("function");
+  if (fn?.type === "identifier") return ctx.scope.has(fn.text) ? undefined : callOrigin(fn.text, undefined, 0, awaited);
+  if (fn?.type !== "member_expression") return undefined;
+  const object = fn.childForFieldName("object");
+  const property = fn.childForFieldName("property");
+  if (object?.type !== "identifier" || property?.type !== "property_identifier" || ctx.scope.has(object.text)) return undefined;
+  const binding = ctx.facts.imports.get(object.text);
+  return binding === undefined || namespaceModule(binding, "ecmascript") === undefined ? undefined : callOrigin(property.text, object.text, 0, awaited);
+}
+
+/** `: Cls`, `: Cls | undefined`; `: Promise<Cls>` or async: what awaiting gives. */
+function ecmascriptReturns(fn: Node, facts: FileFacts): ReturnType | undefined {
+  if (fn.childForFieldName("type_parameters") !== null) return undefined;
+  const declared = fn.childForFieldName("return_type")?.firstNamedChild;
+  if (declared === null || declared === undefined) return undefined;
+  if (declared.type === "generic_type" && declared.childForFieldName("name")?.text === "Promise") {
+    const parameters = declared.childForFieldName("type_arguments")?.namedChildren ?? [];
+    const awaited = parameters.length === 1 ? tsAnnotation(parameters[0], facts) : undefined;
+    return awaited === undefined || NOT_A_CLASS_RESULT.has(awaited) ? undefined : { plain: [], awaited };
+  }
+  if (isAsync(fn)) return undefined;
+  const type = tsAnnotation(declared, facts);
+  return type === undefined || NOT_A_CLASS_RESULT.has(type) ? undefined : { plain: [type] };
+}
+
 /** `const x = new Cls()`, `const x: Cls = ...`, `x = new Cls()` (to the declared `x`). */
 function ecmascriptLocal(node: Node, ctx: TypeContext): void {
   if (node.type === "variable_declarator") {
@@ -696,7 +870,7 @@ function ecmascriptLocal(node: Node, ctx: TypeContext): void {
     const annotation = node.childForFieldName("type");
     const value = node.childForFieldName("value");
     const type = annotation !== null ? tsAnnotation(annotation, ctx.facts) : value !== null ? ecmascript.typeOf(value, ctx) : undefined;
-    ctx.scope.declare(name.text, type);
+    ctx.scope.declare(name.text, type, annotation !== null || value !== null);
   } else if (node.type === "assignment_expression") {
     const left = node.childForFieldName("left");
     const right = node.childForFieldName("right");
@@ -792,7 +966,8 @@ const ecmascript: Grammar = {
    * `this`: the enclosing class; a name: its annotation or `new Cls()` (innermost function
    * first, then the module), or itself when capitalized and no variable (`Cls.create()`);
    * `this.x`/`a.x`: the class's field `x` (annotated, `new`-initialized, assigned in a method,
-   * or a constructor parameter property); `new Cls()`: Cls; `x as Cls`: Cls; `super`: the base.
+   * or a constructor parameter property); `new Cls()`: Cls; `x as Cls`: Cls; `super`: the base;
+   * `f()`, `ns.f()`, `await f()`: f's declared result (`Promise<Cls>` only awaited), resolved by the index.
    */
   typeOf(node, ctx) {
     switch (node.type) {
@@ -814,6 +989,12 @@ const ecmascript: Grammar = {
       }
       case "as_expression":
         return tsAnnotation(node.namedChildren[1], ctx.facts);
+      case "call_expression":
+        return ecmascriptCallOrigin(node, ctx, false);
+      case "await_expression": {
+        const inner = node.firstNamedChild;
+        return inner?.type === "call_expression" ? ecmascriptCallOrigin(inner, ctx, true) : undefined;
+      }
       case "parenthesized_expression":
       case "non_null_expression":
       case "satisfies_expression": {
@@ -823,6 +1004,10 @@ const ecmascript: Grammar = {
       default:
         return undefined;
     }
+  },
+
+  returns(fn, ctx) {
+    return ecmascriptReturns(fn, ctx.facts);
   },
 };
 
@@ -844,6 +1029,68 @@ function goTypeName(node: Node | null | undefined): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** A result type of this package: `T`, `*T` (not `pkg.T`: another package's T is not the T defined here). */
+function goResultTypeName(node: Node | null | undefined): string | undefined {
+  switch (node?.type) {
+    case "type_identifier":
+      return node.text;
+    case "pointer_type":
+    case "parenthesized_type":
+      return goResultTypeName(node.firstNamedChild);
+    default:
+      return undefined;
+  }
+}
+
+/** The element type of a slice, array or map value: `[]*T`, `[4]T`, `map[K]*T`. */
+function goElementTypeName(node: Node | null | undefined): string | undefined {
+  switch (node?.type) {
+    case "slice_type":
+    case "array_type":
+      return goTypeName(node.childForFieldName("element"));
+    case "map_type":
+      return goTypeName(node.childForFieldName("value"));
+    default:
+      return undefined;
+  }
+}
+
+/** Where a name's element type is kept, beside the name itself: what `range` over it gives. */
+function elementsOf(name: string): string {
+  return `${name}[]`;
+}
+
+/** `F()`, `pkg.F()`: the result of calling a top-level function (when `F` or `pkg` is no variable), for the index to resolve. */
+function goCallOrigin(call: Node, ctx: TypeContext, index: number): string | undefined {
+  const fn = call.childForFieldName("function");
+  if (fn?.type === "identifier") return ctx.scope.has(fn.text) ? undefined : callOrigin(fn.text, undefined, index, false);
+  if (fn?.type !== "selector_expression") return undefined;
+  const operand = fn.childForFieldName("operand");
+  const field = fn.childForFieldName("field")?.text;
+  if (operand?.type !== "identifier" || field === undefined || ctx.scope.has(operand.text)) return undefined;
+  return ctx.facts.imports.has(operand.text) ? callOrigin(field, operand.text, index, false) : undefined;
+}
+
+/** `for _, v := range x.items` (items []*T, map[K]*T): v is a T. Loop variables share the function's scope. */
+function goRange(clause: Node, ctx: TypeContext): void {
+  const names = clause.childForFieldName("left")?.namedChildren ?? [];
+  const declares = clause.children.some((child) => child.type === ":=");
+  const right = clause.childForFieldName("right");
+  names.forEach((name, i) => {
+    if (name.type !== "identifier" || name.text === "_") return;
+    let type: string | undefined;
+    if (i === 1 && right?.type === "selector_expression") {
+      const operand = right.childForFieldName("operand");
+      const field = right.childForFieldName("field")?.text;
+      if (operand !== null && field !== undefined) type = fieldType(go.typeOf(operand, ctx), elementsOf(field), ctx.facts);
+    } else if (i === 1 && right?.type === "identifier") type = ctx.scope.typeOf(elementsOf(right.text));
+    if (declares) {
+      ctx.scope.declare(name.text, type);
+      ctx.scope.declare(elementsOf(name.text), undefined);
+    } else ctx.scope.assign(name.text, type);
+  });
 }
 
 function goReceiverType(method: Node): string | undefined {
@@ -870,7 +1117,11 @@ function goStructs(root: Node, facts: FileFacts): void {
     for (const field of struct.descendantsOfType("field_declaration")) {
       const type = goTypeName(field.childForFieldName("type"));
       const names = field.childrenForFieldName("name");
-      for (const fieldName of names) fields.declare(fieldName.text, type);
+      const elements = goElementTypeName(field.childForFieldName("type"));
+      for (const fieldName of names) {
+        fields.declare(fieldName.text, type);
+        if (elements !== undefined) fields.declare(elementsOf(fieldName.text), elements);
+      }
       // An embedded struct is a field named after its type, and its methods are promoted.
       if (names.length === 0 && type !== undefined) {
         fields.declare(type, type);
@@ -885,22 +1136,29 @@ function goLocal(node: Node, ctx: TypeContext): void {
   if (node.type === "short_var_declaration" || node.type === "assignment_statement") {
     const names = node.childForFieldName("left")?.namedChildren ?? [];
     const values = node.childForFieldName("right")?.namedChildren ?? [];
+    // `a, err := F()`: each name is one of F's results.
+    const single = values.length === 1 && names.length > 1 && values[0]?.type === "call_expression" ? values[0] : undefined;
     names.forEach((name, i) => {
       if (name.type !== "identifier" || name.text === "_") return;
       const value = values.length === names.length ? values[i] : undefined;
-      const type = value === undefined ? undefined : go.typeOf(value, ctx);
-      if (node.type === "short_var_declaration") ctx.scope.declare(name.text, type);
-      else ctx.scope.assign(name.text, type);
+      const type = single !== undefined ? goCallOrigin(single, ctx, i) : value === undefined ? undefined : go.typeOf(value, ctx);
+      if (node.type === "short_var_declaration") {
+        ctx.scope.declare(name.text, type);
+        // A new variable hides an outer one's elements (a slice's are not followed through assignments).
+        ctx.scope.declare(elementsOf(name.text), undefined);
+      } else ctx.scope.assign(name.text, type);
     });
   } else if (node.type === "var_spec") {
     const names = node.childrenForFieldName("name");
     const declared = goTypeName(node.childForFieldName("type"));
     const values = node.childForFieldName("value")?.namedChildren ?? [];
+    const elements = goElementTypeName(node.childForFieldName("type"));
     names.forEach((name, i) => {
       const value = values.length === names.length ? values[i] : undefined;
-      ctx.scope.declare(name.text, declared ?? (value === undefined ? undefined : go.typeOf(value, ctx)));
+      ctx.scope.declare(name.text, declared ?? (value === undefined ? undefined : go.typeOf(value, ctx)), declared !== undefined || value !== undefined);
+      ctx.scope.declare(elementsOf(name.text), elements);
     });
-  }
+  } else if (node.type === "range_clause") goRange(node, ctx);
 }
 
 const go: Grammar = {
@@ -939,7 +1197,11 @@ const go: Grammar = {
     const lists = [fn.childForFieldName("receiver"), fn.childForFieldName("parameters")];
     for (const parameter of lists.flatMap((list) => list?.namedChildren ?? [])) {
       const type = parameter.type === "parameter_declaration" ? goTypeName(parameter.childForFieldName("type")) : undefined;
-      for (const name of parameter.childrenForFieldName("name")) ctx.scope.declare(name.text, type);
+      const elements = parameter.type === "parameter_declaration" ? goElementTypeName(parameter.childForFieldName("type")) : undefined;
+      for (const name of parameter.childrenForFieldName("name")) {
+        ctx.scope.declare(name.text, type);
+        ctx.scope.declare(elementsOf(name.text), elements);
+      }
     }
     for (const node of bodyNodes(go, fn)) goLocal(node, ctx);
     return ctx;
@@ -966,7 +1228,8 @@ const go: Grammar = {
   /**
    * A name: the method receiver's type, a parameter's type, or `x := &T{}` / `var x T`;
    * `r.f`: the struct field `f`'s type (embedded structs count as fields named after their
-   * type); `T{}` and `&T{}`: T. Package names stay untyped.
+   * type); `T{}` and `&T{}`: T; `for _, v := range r.f` (`f []*T`, `map[K]*T`): T;
+   * `F()`, `pkg.F()` and `a, err := F()`: F's result, resolved by the index. Package names stay untyped.
    */
   typeOf(node, ctx) {
     switch (node.type) {
@@ -979,6 +1242,8 @@ const go: Grammar = {
       }
       case "composite_literal":
         return goTypeName(node.childForFieldName("type"));
+      case "call_expression":
+        return goCallOrigin(node, ctx, 0);
       case "unary_expression":
       case "parenthesized_expression": {
         const operand = node.childForFieldName("operand") ?? node.firstNamedChild;
@@ -987,6 +1252,24 @@ const go: Grammar = {
       default:
         return undefined;
     }
+  },
+
+  /** `T`, `*T`, or each of `(T, error)`; not for generic functions. */
+  returns(fn) {
+    if (fn.childForFieldName("type_parameters") !== null) return undefined;
+    const result = fn.childForFieldName("result");
+    if (result === null) return undefined;
+    if (result.type !== "parameter_list") {
+      const type = goResultTypeName(result);
+      return type === undefined ? undefined : { plain: [type] };
+    }
+    const plain: (string | undefined)[] = [];
+    for (const parameter of result.namedChildren) {
+      if (parameter.type !== "parameter_declaration") return undefined;
+      const type = goResultTypeName(parameter.childForFieldName("type"));
+      for (let n = Math.max(1, parameter.childrenForFieldName("name").length); n > 0; n--) plain.push(type);
+    }
+    return plain.some((type) => type !== undefined) ? { plain } : undefined;
   },
 };
 
@@ -1005,6 +1288,10 @@ interface FileAnalysis {
   readonly bases: ReadonlyMap<string, readonly string[]>;
   /** Python `@overload` stubs and the implementation each one announces (when the file has it). */
   readonly overloads: ReadonlyMap<Definition, Definition>;
+  /** Declared results of top-level functions (and Python's `__enter__` methods). */
+  readonly returns: ReadonlyMap<Definition, ReturnType>;
+  /** Call sites whose receiver type depends on other files: the deferred type (see `ORIGIN`). */
+  readonly deferred: ReadonlyMap<CallSite, string>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -1026,6 +1313,8 @@ function extract(path: string, language: InferredLanguage, root: Node, text: str
   const definitions: Definition[] = [];
   const stubs: Definition[] = [];
   const calls: CallSite[] = [];
+  const returns = new Map<Definition, ReturnType>();
+  const deferred = new Map<CallSite, string>();
 
   // An explicit stack rather than recursion: generated code can nest deeper than the JS stack.
   const stack: Array<{ node: Node; state: WalkState }> = [
@@ -1059,6 +1348,11 @@ function extract(path: string, language: InferredLanguage, root: Node, text: str
       let types = state.types;
       if (match.kind === "class") types = { ...types, ownClass: match.name };
       else if (match.owner !== undefined) types = { ...types, ownClass: match.owner };
+      const topLevel = match.kind === "function" && state.container === undefined;
+      if (match.fn !== undefined && (topLevel || (family === "python" && match.kind === "method" && match.name === "__enter__"))) {
+        const declared = grammar.returns(match.fn, types);
+        if (declared !== undefined) returns.set(definition, declared);
+      }
       if (match.fn !== undefined) types = grammar.functionContext(match.fn, types, match.kind === "method");
       state = { container: definition, fn: match.fn !== undefined ? definition : state.fn, types };
     }
@@ -1070,7 +1364,9 @@ function extract(path: string, language: InferredLanguage, root: Node, text: str
       if (call.receiver !== undefined) {
         site.receiver = clip(call.receiver.text.replace(/\s+/g, " "));
         const receiverType = grammar.typeOf(call.receiver, state.types);
-        if (receiverType !== undefined) site.receiverType = receiverType;
+        const known = receiverType !== undefined && isDeferred(receiverType) ? eagerType(receiverType) : receiverType;
+        if (known !== undefined) site.receiverType = known;
+        if (receiverType !== undefined && isDeferred(receiverType)) deferred.set(site, receiverType);
       }
       if (state.fn !== undefined) site.enclosing = state.fn.qualifiedName;
       calls.push(site);
@@ -1093,6 +1389,8 @@ function extract(path: string, language: InferredLanguage, root: Node, text: str
     exportsAllFrom: facts.exportsAllFrom,
     bases,
     overloads,
+    returns,
+    deferred,
   };
 }
 
@@ -1122,7 +1420,7 @@ async function analyzeFile(path: string, text: string): Promise<FileAnalysis | u
     if (!isTagged(language)) return extract(path, language, tree.rootNode, text);
     if (tags === undefined) throw new Error(`no tags query for ${language}`); // loaded above
     const { definitions, calls } = extractTags(tags, path, tree.rootNode, text);
-    return { symbols: { path, language, definitions, calls }, family: language, imports: NO_IMPORTS, exports: NO_IMPORTS, exportsAllFrom: [], bases: NO_BASES, overloads: NO_OVERLOADS };
+    return { symbols: { path, language, definitions, calls }, family: language, imports: NO_IMPORTS, exports: NO_IMPORTS, exportsAllFrom: [], bases: NO_BASES, overloads: NO_OVERLOADS, returns: NO_RETURNS, deferred: NO_DEFERRED };
   } finally {
     tree.delete();
   }
@@ -1131,6 +1429,8 @@ async function analyzeFile(path: string, text: string): Promise<FileAnalysis | u
 const NO_IMPORTS: ReadonlyMap<string, ImportBinding> = new Map();
 const NO_BASES: ReadonlyMap<string, readonly string[]> = new Map();
 const NO_OVERLOADS: ReadonlyMap<Definition, Definition> = new Map();
+const NO_RETURNS: ReadonlyMap<Definition, ReturnType> = new Map();
+const NO_DEFERRED: ReadonlyMap<CallSite, string> = new Map();
 
 /** Parses one file; undefined when its language is not supported. Never throws on bad syntax (tree-sitter recovers). */
 export async function parseFileSymbols(path: string, text: string): Promise<FileSymbols | undefined> {
@@ -1292,6 +1592,8 @@ export class SymbolIndex {
   #filesByModule: Map<string, FileAnalysis[]> | undefined;
   /** What `#modulesNamed` found, by "family\u0000specifier". */
   readonly #modulesNamedCache = new Map<string, readonly string[]>();
+  /** What `#resolveOrigin` found, by "path\u0000origin" (null: nothing). */
+  readonly #originCache = new Map<string, string | null>();
 
   private constructor(files: ReadonlyMap<string, FileAnalysis>) {
     this.#files = files;
@@ -1465,12 +1767,13 @@ export class SymbolIndex {
   #methodVerdict(method: Definition, call: CallSite, file: FileAnalysis): Verdict {
     if (call.callee !== method.name || call.receiver === undefined) return undefined;
     const owner = ownerOf(method);
-    if (call.receiverType !== undefined) {
-      if (this.#dispatchesTo(call.receiverType, owner, method.name)) return "confirmed";
+    const receiverType = this.#receiverType(call, file);
+    if (receiverType !== undefined) {
+      if (this.#dispatchesTo(receiverType, owner, method.name)) return "confirmed";
       // Called through a base class or an interface, it may reach this class's override at run
       // time; a call through `super` never does.
       const viaSuper = call.receiver === "super" || call.receiver === "super()";
-      return !viaSuper && this.#inherits(owner, call.receiverType) ? "possible" : undefined;
+      return !viaSuper && this.#inherits(owner, receiverType) ? "possible" : undefined;
     }
     // `filepath.Walk()`, `api.call()` with `import * as api`, Python's `flask.helpers.f()` with
     // `import flask`: a module's function, not a method.
@@ -1478,6 +1781,86 @@ export class SymbolIndex {
     const binding = file.imports.get(call.receiver) ?? file.imports.get(head);
     if (binding !== undefined && binding.name === undefined) return undefined;
     return resembles(call.receiver, owner) ? "possible" : undefined;
+  }
+
+  /**
+   * The call's receiver type, with what other files tell (see `ORIGIN`): when one of the
+   * receiver's origins resolves, the type counts only if every one resolves, nothing of unknown
+   * type was assigned too, and all agree. When none resolves, the file's own inference stands.
+   */
+  #receiverType(call: CallSite, file: FileAnalysis): string | undefined {
+    const type = file.deferred.get(call);
+    if (type === undefined) return call.receiverType;
+    const { untyped, members } = deferredMembers(type);
+    const types = new Set<string>();
+    let resolved = false;
+    let unresolved = false;
+    for (const member of members) {
+      if (!member.startsWith(ORIGIN)) types.add(member);
+      else {
+        const origin = this.#resolveOrigin(member, file);
+        if (origin === undefined) unresolved = true;
+        else {
+          resolved = true;
+          types.add(origin);
+        }
+      }
+    }
+    if (!resolved) return call.receiverType;
+    return unresolved || untyped || types.size !== 1 ? undefined : types.values().next().value;
+  }
+
+  /** The class an origin (recorded in `file`) gives, cached. */
+  #resolveOrigin(origin: string, file: FileAnalysis): string | undefined {
+    const key = `${file.symbols.path}\u0000${origin}`;
+    const cached = this.#originCache.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const [kind, ...parts] = origin.slice(ORIGIN.length).split(ORIGIN_PART);
+    const found = kind === "call" ? this.#callResult(parts, file) : kind === "enter" ? this.#enterResult(parts[0] ?? "") : undefined;
+    this.#originCache.set(key, found ?? null);
+    return found;
+  }
+
+  /**
+   * What calling a top-level function gives: the one definition the name resolves to from `file`
+   * (as a top-level call is confirmed: its own module, its package, an import), by its declared result.
+   */
+  #callResult([awaited, index, receiver, callee]: readonly string[], file: FileAnalysis): string | undefined {
+    if (callee === undefined || callee === "") return undefined;
+    const names = new Set([callee]);
+    if (receiver === "") {
+      // A function nested here of that name may be the one called.
+      if (file.symbols.definitions.some((d) => d.name === callee && d.qualifiedName !== callee)) return undefined;
+      const original = file.imports.get(callee)?.name;
+      if (original !== undefined && original !== "default") names.add(original);
+    }
+    const call: CallSite = { path: file.symbols.path, line: 0, callee, text: "", ...(receiver === "" ? {} : { receiver }) };
+    const targets = new Set<Definition>();
+    for (const name of names) {
+      for (const definition of this.#byName.get(name) ?? []) {
+        if (definition.kind !== "function" || definition.qualifiedName !== definition.name) continue;
+        const home = this.#files.get(definition.path);
+        if (home?.family !== file.family) continue;
+        if (this.#topLevelVerdict(definition, call, file) === "confirmed") targets.add(definition);
+      }
+    }
+    if (targets.size !== 1) return undefined;
+    const target = [...targets][0];
+    const declared = target === undefined ? undefined : this.#files.get(target.path)?.returns.get(target);
+    if (declared === undefined) return undefined;
+    return awaited === "1" ? declared.awaited : declared.plain[Number(index)];
+  }
+
+  /** What `with cls() as x` binds: `cls.__enter__`'s declared result, or `cls` when it returns `self`. */
+  #enterResult(cls: string): string | undefined {
+    const own = (this.#byName.get(`${cls}.__enter__`) ?? []).filter((d) => d.qualifiedName === `${cls}.__enter__`);
+    const enters = own.length > 0 ? own : this.inheritedMember(cls, "__enter__");
+    const types = new Set<string | undefined>();
+    for (const enter of enters) {
+      const declared = this.#files.get(enter.path)?.family === "python" ? this.#files.get(enter.path)?.returns.get(enter) : undefined;
+      types.add(declared?.self === true ? cls : declared?.plain[0]);
+    }
+    return types.size === 1 ? types.values().next().value : undefined;
   }
 
   /** Does calling `method` on a `type` run `owner.method`? Walks up the bases until a class defines it. */
