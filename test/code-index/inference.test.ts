@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseFileSymbols, SymbolIndex, type CallSite } from "../../src/code-index/symbol-index.js";
-
-/** Joins lines, so snippets keep their indentation readable. */
-const code = (...lines: string[]): string => `${lines.join("\n")}\n`;
+import { callersOf, code } from "../helpers/index-snippets.js";
 
 const ai = code("class AI:", "    def call(self, prompt):", "        return prompt");
 
@@ -17,18 +15,6 @@ async function typeAt(path: string, text: string, callee: string): Promise<strin
   const found = (await calls(path, text)).filter((call) => call.callee === callee);
   expect(found, `calls of ${callee}`).toHaveLength(1);
   return found[0]?.receiverType;
-}
-
-/** Callers of the definition with that qualified name (in `path`, when several files define it), as "path:line". */
-async function callersOf(files: Record<string, string>, qualifiedName: string, path?: string) {
-  const index = await SymbolIndex.build(Object.entries(files).map(([file, text]) => ({ path: file, text })));
-  const definition = index
-    .lookup(qualifiedName)
-    .find((d) => d.qualifiedName === qualifiedName && (path === undefined || d.path === path));
-  if (definition === undefined) throw new Error(`${qualifiedName} is not defined`);
-  const { confirmed, possible } = index.callers(definition);
-  const at = (list: readonly CallSite[]) => list.map((call) => `${call.path}:${call.line}`);
-  return { confirmed: at(confirmed), possible: at(possible) };
 }
 
 describe("Python receiver types", () => {

@@ -1,20 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SymbolIndex, type CallSite } from "../../src/code-index/symbol-index.js";
-
-/** Joins lines, so snippets keep their indentation readable. */
-const code = (...lines: string[]): string => `${lines.join("\n")}\n`;
-
-/** Callers of the definition with that qualified name (in `path`, when several files define it), as "path:line". */
-async function callersOf(files: Record<string, string>, qualifiedName: string, path?: string) {
-  const index = await SymbolIndex.build(Object.entries(files).map(([file, text]) => ({ path: file, text })));
-  const definition = index
-    .lookup(qualifiedName)
-    .find((d) => d.qualifiedName === qualifiedName && (path === undefined || d.path === path));
-  if (definition === undefined) throw new Error(`${qualifiedName} is not defined`);
-  const { confirmed, possible } = index.callers(definition);
-  const at = (list: readonly CallSite[]) => list.map((call) => `${call.path}:${call.line}`);
-  return { confirmed: at(confirmed), possible: at(possible) };
-}
+import { callersOf, code } from "../helpers/index-snippets.js";
 
 describe("Go: results of functions and range over slice fields", () => {
   const router = code(
