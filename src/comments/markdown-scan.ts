@@ -90,9 +90,23 @@ function linkTail(text: string, from: number): { readonly end: number; readonly 
  * The code spans and link texts of one paragraph, left to right as CommonMark reads them:
  * escapes, code spans and HTML comments first, so that brackets inside them are text.
  */
-export function scanInline(text: string): { readonly spans: readonly CodeSpan[]; readonly links: readonly LinkText[] } {
+/** A stretch of a paragraph, `end` exclusive. */
+export interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface InlineScan {
+  readonly spans: readonly CodeSpan[];
+  readonly links: readonly LinkText[];
+  /** HTML comments: not shown. */
+  readonly comments: readonly Range[];
+}
+
+export function scanInline(text: string): InlineScan {
   const spans: CodeSpan[] = [];
   const links: LinkText[] = [];
+  const comments: Range[] = [];
   const openers: number[] = [];
   let at = 0;
   while (at < text.length) {
@@ -110,6 +124,7 @@ export function scanInline(text: string): { readonly spans: readonly CodeSpan[];
     }
     const commentEnd = text.startsWith("<!--", at) ? text.indexOf("-->", at + 2) : -1;
     if (commentEnd >= 0) {
+      comments.push({ start: at, end: commentEnd + 3 });
       at = commentEnd + 3;
       continue;
     }
@@ -124,7 +139,7 @@ export function scanInline(text: string): { readonly spans: readonly CodeSpan[];
     }
     at++;
   }
-  return { spans, links };
+  return { spans, links, comments };
 }
 
 export interface Chunk {

@@ -1,4 +1,5 @@
 import { parseComment } from "../comments/comment-format.js";
+import { neutralizeMentions } from "../comments/neutralize-mentions.js";
 import { configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
@@ -181,7 +182,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   // What the plan's references are checked against; known once the repository was read.
   let facts: CodeFacts | undefined;
   const live = new LiveComment({
-    present: (text) => (facts ? verifyReferences(text, facts).text : text),
+    // Every body shows the references checked, and pings nobody the model names.
+    present: (text) => neutralizeMentions(facts ? verifyReferences(text, facts).text : text),
     api,
     issue: issueRef,
     runId,

@@ -97,6 +97,20 @@ describe("a grounded answer", () => {
     expect(finalBody(github)).toContain("> ✂️ This thread has 150 comments: devbuddy read the first 10 and the newest 90, and skipped the 50 in between.");
   });
 
+  it("pings nobody the model names, devbuddy included, and leaves code as written", async () => {
+    const { github, model, clock, start } = setup();
+    const finished = start();
+    const call = await model.call(0);
+    call.text("Ask @alice and @acme/reviewers, then mention @devbuddy.\n\n```python\n@dataclass\nclass A: ...\n```\n").finish();
+    await clock.advance(20_000);
+    await finished();
+    const bodies = github.writes.filter((w) => w.op !== "react").map((w) => w.body ?? "");
+    expect(bodies.filter((b) => /(?<![\w@./:-])@(?:alice|acme|devbuddy)/.test(b))).toEqual([]);
+    expect(parseComment(finalBody(github))?.text).toBe(
+      "Ask @\u200balice and @\u200bacme/reviewers, then mention @\u200bdevbuddy.\n\n```python\n@dataclass\nclass A: ...\n```\n",
+    );
+  });
+
   it("reads the repository once: one archive download, no file-by-file fetching", async () => {
     const { github, model, clock, start } = setup();
     const finished = start();
