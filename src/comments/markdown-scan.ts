@@ -145,6 +145,8 @@ export function scanInline(text: string): InlineScan {
 export interface Chunk {
   readonly text: string;
   readonly prose: boolean;
+  /** What a non-prose line is: code (fenced or indented), an HTML comment, or anything else (blank, a break). */
+  readonly kind: "prose" | "code" | "comment" | "other";
 }
 
 /** Where a line's first non-blank character is, and its column (tabs stop every 4, as in CommonMark). */
@@ -183,41 +185,45 @@ export function splitBlocks(text: string): Chunk[] {
   const chunks: Chunk[] = [];
   let paragraph: string[] | undefined;
   const flush = (): void => {
-    if (paragraph) chunks.push({ text: paragraph.join("\n"), prose: true });
+    if (paragraph) chunks.push({ text: paragraph.join("\n"), prose: true, kind: "prose" });
     paragraph = undefined;
   };
-  const verbatim = (line: string): void => {
+  const verbatim = (line: string, kind: "code" | "comment" | "other"): void => {
     flush();
-    chunks.push({ text: line, prose: false });
+    chunks.push({ text: line, prose: false, kind });
   };
   /** Content columns of the open list items, outermost first. */
   const items: number[] = [];
   let fence: { readonly char: string; readonly length: number; readonly base: number } | undefined;
   let indentedBase: number | undefined;
   let inComment = false;
+  /** The content column of the list item an open comment is in (0 outside lists). */
+  let commentBase = 0;
 
   for (const line of text.split("\n")) {
-    if (inComment) {
-      inComment = !line.includes("-->");
-      verbatim(line);
-      continue;
-    }
     const blank = line.trim() === "";
     const first = firstNonBlank(line);
+    // Like a fence, a comment inside a list item ends with the item.
+    if (inComment && !blank && first.column < commentBase) inComment = false;
+    if (inComment) {
+      inComment = !line.includes("-->");
+      verbatim(line, "comment");
+      continue;
+    }
     // A fence inside a list item ends with the item.
     if (fence && !blank && first.column < fence.base) fence = undefined;
     if (fence) {
       const close = FENCE_CLOSE.exec(line.slice(first.index))?.[1];
       if (close && close[0] === fence.char && close.length >= fence.length && first.column - fence.base <= 3) fence = undefined;
-      verbatim(line);
+      verbatim(line, "code");
       continue;
     }
     if (blank) {
-      verbatim(line);
+      verbatim(line, "other");
       continue;
     }
     if (indentedBase !== undefined && first.column >= indentedBase + 4) {
-      verbatim(line);
+      verbatim(line, "code");
       continue;
     }
     indentedBase = undefined;
@@ -241,19 +247,20 @@ export function splitBlocks(text: string): Chunk[] {
         // Indented code cannot interrupt a paragraph: only here, after a blank line or a block.
         if (column - base >= 4) {
           indentedBase = base;
-          verbatim(line);
+          verbatim(line, "code");
         } else paragraph = [line];
         break;
       }
       if (start === "fence") {
         const opener = FENCE.exec(content)?.[1] as string;
         fence = { char: opener[0] as string, length: opener.length, base };
-        verbatim(line);
+        verbatim(line, "code");
       } else if (start === "comment") {
         inComment = !content.includes("-->", 2);
-        verbatim(line);
-      } else if (start === "break") verbatim(line);
-      else if (start === "heading") chunks.push({ text: line, prose: true });
+        commentBase = base;
+        verbatim(line, "comment");
+      } else if (start === "break") verbatim(line, "other");
+      else if (start === "heading") chunks.push({ text: line, prose: true, kind: "prose" });
       else if (start === "quote") paragraph = [line];
       else {
         // A list item: what follows its marker is read again, inside the item.
@@ -263,7 +270,7 @@ export function splitBlocks(text: string): Chunk[] {
         const inner = firstNonBlank(after, markerEnd);
         if (inner.index === after.length) {
           items.push(markerEnd + 1);
-          verbatim(line);
+          verbatim(line, "other");
           break;
         }
         // Five or more spaces after the marker: the item starts with indented code.

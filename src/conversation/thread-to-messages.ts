@@ -1,4 +1,5 @@
 import { parseComment } from "../comments/comment-format.js";
+import { hideComments } from "../comments/hidden-text.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
 /**
@@ -42,8 +43,9 @@ export interface ThreadOptions {
   readonly gap?: { readonly afterId: number; readonly count: number };
 }
 
+/** A person's comment, as the model gets it: hidden text (HTML comments) left out. */
 function userTurn(author: string, label: string, body: string): ChatMessage {
-  return { role: "user", content: `${label} by ${author}:\n\n${body.trim() || "(empty)"}` };
+  return { role: "user", content: `${label} by ${author}:\n\n${hideComments(body).trim() || "(empty)"}` };
 }
 
 interface Answer {

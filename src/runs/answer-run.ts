@@ -1,4 +1,5 @@
 import { parseComment } from "../comments/comment-format.js";
+import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
 import { configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
@@ -127,8 +128,8 @@ function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, tri
 function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string): Term[] {
   const human = thread.filter((c) => c.author.toLowerCase() !== botLogin.toLowerCase());
   return extractTerms([
-    { text: `${request.issue.title}\n${request.issue.body}`, weight: 2 },
-    ...human.map((c) => ({ text: c.body, weight: c.id === request.triggerComment?.id ? 3 : 1 })),
+    { text: `${request.issue.title}\n${hideComments(request.issue.body)}`, weight: 2 },
+    ...human.map((c) => ({ text: hideComments(c.body), weight: c.id === request.triggerComment?.id ? 3 : 1 })),
   ]);
 }
 
