@@ -47,6 +47,8 @@ export interface RenderInput {
   readonly notes?: readonly string[];
   /** Model name or other short facts for the status line. */
   readonly model?: string;
+  /** What the answer cost, e.g. "≈12.3k tokens": shown after the model, discreetly. */
+  readonly usage?: string;
   /** Set while streaming: what devbuddy is doing now. */
   readonly activity?: string;
   readonly previousUrl?: string;
@@ -61,6 +63,7 @@ function statusLine(input: RenderInput): string {
     bits.push(`⏳ ${input.activity ?? (input.text.length === 0 ? "thinking…" : "writing…")}`);
   }
   bits.push(input.model ? `devbuddy · ${input.model}` : "devbuddy");
+  if (input.usage) bits.push(input.usage);
   if (input.parts !== undefined && input.parts > 1) bits.push(`part ${input.meta.part} of ${input.parts}`);
   if (input.previousUrl) bits.push(`continued from [the previous comment](${input.previousUrl})`);
   if (input.nextUrl) bits.push(`continued in [the next comment](${input.nextUrl})`);

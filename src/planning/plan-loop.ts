@@ -2,7 +2,7 @@ import type { ModelClient, StreamOptions } from "../streaming/model-client.js";
 import { ModelError, type ChatMessage, type FinishReason, type TokenUsage, type ToolCall, type ToolSpec } from "../streaming/stream-parts.js";
 import type { Logger } from "../util/logger.js";
 import { describeCall, type ToolResult } from "./repo-tools.js";
-import { messageTokens } from "./token-budget.js";
+import { countTokens, messageTokens } from "./token-budget.js";
 
 /**
  * The model's turn: stream, run the tools it asks for, stream again, until it writes
@@ -44,7 +44,9 @@ export interface PlanLoopInput {
 export interface PlanLoopResult {
   readonly text: string;
   readonly finish?: FinishReason;
-  readonly usage?: TokenUsage;
+  /** Tokens of every round: as the server reported them, or counted here when it did not (`usageEstimated`). */
+  readonly usage: TokenUsage;
+  readonly usageEstimated: boolean;
   readonly failure?: ModelError;
   /** Model requests made. */
   readonly rounds: number;
@@ -73,7 +75,9 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
   /** Text of rounds that went on to call tools. */
   const asides: string[] = [];
   const compose = (plan: string): string => foldAsides(plan, asides);
-  let usage: TokenUsage | undefined;
+  /** Per round: what the server reported, else counted here (the request's prompt, the round's output). */
+  const usage = { promptTokens: 0, completionTokens: 0 };
+  let usageEstimated = false;
   let toolCalls = 0;
   let limit: PlanLoopResult["limit"];
   const tools = input.tools;
@@ -86,6 +90,15 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
     messages.push(message);
     promptTokens += messageTokens(message);
   };
+
+  const end = (rounds: number, rest: Pick<PlanLoopResult, "text"> & Partial<Pick<PlanLoopResult, "failure" | "finish">>): PlanLoopResult => ({
+    ...rest,
+    rounds,
+    toolCalls,
+    usage: { ...usage },
+    usageEstimated,
+    ...(limit ? { limit } : {}),
+  });
 
   for (let round = 0; ; round++) {
     const mayCallTools = tools !== undefined && round < input.maxToolRounds && limit !== "tokens";
@@ -100,6 +113,18 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
     let roundText = "";
     const calls: ToolCall[] = [];
     let finish: FinishReason | undefined;
+    const roundPrompt = promptTokens;
+    let reported: TokenUsage | undefined;
+    const countOutput = (): void => {
+      if (reported) {
+        usage.promptTokens += reported.promptTokens;
+        usage.completionTokens += reported.completionTokens;
+        return;
+      }
+      usageEstimated = true;
+      usage.promptTokens += roundPrompt;
+      usage.completionTokens += countTokens(roundText) + calls.reduce((sum, c) => sum + countTokens(c.name) + countTokens(c.arguments), 0);
+    };
     try {
       for await (const part of input.model.stream(messages, input.signal, options)) {
         if (part.type === "text-delta") {
@@ -110,17 +135,19 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
           calls.push(part.call);
         } else {
           finish = part.reason;
-          usage = addUsage(usage, part.usage);
+          reported = addUsage(reported, part.usage);
         }
       }
     } catch (error) {
       const failure = error instanceof ModelError ? error : new ModelError("server", "The model request failed unexpectedly.", { cause: error });
-      return { text: compose(roundText), failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      countOutput();
+      return end(round + 1, { text: compose(roundText), failure });
     }
+    countOutput();
 
     if (calls.length === 0 || !tools || !mayCallTools) {
       if (calls.length > 0) input.log.warn({ calls: calls.map((c) => c.name) }, "the model asked for tools after they were withdrawn; ending with its text");
-      return { text: compose(roundText), rounds: round + 1, toolCalls, ...(finish === undefined ? {} : { finish }), ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      return end(round + 1, { text: compose(roundText), ...(finish === undefined ? {} : { finish }) });
     }
 
     if (roundText.trim().length > 0) asides.push(roundText.trim());
@@ -143,7 +170,7 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
     input.onActivity(withTrail("thinking…"));
     if (input.signal.aborted) {
       const failure = new ModelError("aborted", "The request to the model was cancelled.");
-      return { text: compose(""), failure, rounds: round + 1, toolCalls, ...(usage ? { usage } : {}), ...(limit ? { limit } : {}) };
+      return end(round + 1, { text: compose(""), failure });
     }
   }
 }

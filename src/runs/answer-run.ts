@@ -24,7 +24,7 @@ import type {
 } from "../github/github-adapter.js";
 import { LiveComment, type FinalOutcome } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
-import type { FinishReason, ModelError } from "../streaming/stream-parts.js";
+import type { FinishReason, ModelError, TokenUsage } from "../streaming/stream-parts.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { authorize, loadRepoConfig, type Authorization } from "./authorize.js";
@@ -344,6 +344,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config)}.`);
   if (summary) notes.push(summary);
   live.setNotes(notes);
+  live.setUsage(usageText(result.usage, result.usageEstimated));
   live.update(result.text);
 
   const cancel = cancelReason(handle.cancelSignal);
@@ -360,6 +361,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       failure: result.failure?.kind,
       chars: result.text.length,
       usage: result.usage,
+      usageEstimated: result.usageEstimated,
       rounds: result.rounds,
       toolCalls: result.toolCalls,
       references: verified.references.length,
@@ -388,4 +390,11 @@ function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConf
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString("en-US")} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** "12.3k tokens" (≈ when counted here because the server sent no usage), prompt and output together. */
+export function usageText(usage: TokenUsage, estimated: boolean): string {
+  const total = usage.promptTokens + usage.completionTokens;
+  const shown = total < 1000 ? String(total) : total < 100_000 ? `${(total / 1000).toFixed(1)}k` : `${Math.round(total / 1000)}k`;
+  return `${estimated ? "≈" : ""}${shown} tokens`;
 }

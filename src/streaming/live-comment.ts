@@ -66,6 +66,7 @@ export class LiveComment {
   #text = "";
   #activity: string | undefined;
   #notes: readonly string[] = [];
+  #usage: string | undefined;
   #final: FinalOutcome | undefined;
   #progress: AbortController | undefined;
   #lastWriteEndedAt = Number.NEGATIVE_INFINITY;
@@ -99,6 +100,12 @@ export class LiveComment {
   setActivity(activity: string | undefined): void {
     if (this.#final || activity === this.#activity) return;
     this.#activity = activity;
+    this.#requestProgress();
+  }
+
+  /** What the answer cost ("≈12.3k tokens"), shown in the status line of its last part. */
+  setUsage(usage: string): void {
+    this.#usage = usage;
     this.#requestProgress();
   }
 
@@ -197,6 +204,7 @@ export class LiveComment {
         model: this.#opts.model,
         ...(index === last && this.#final?.notice ? { notice: this.#final.notice } : {}),
         ...(index === last && this.#notes.length > 0 ? { notes: this.#notes } : {}),
+        ...(index === last && this.#usage ? { usage: this.#usage } : {}),
         ...(index === last && !this.#final && this.#activity ? { activity: this.#activity } : {}),
         ...(previousUrl ? { previousUrl } : {}),
         ...(nextUrl ? { nextUrl } : {}),

@@ -68,8 +68,25 @@ describe("runPlanLoop", () => {
     ]);
     expect(texts.at(-1)).toBe("**Plan**\n1. Step");
     expect(result).toMatchObject({ text: "**Plan**\n1. Step", finish: "stop", rounds: 2, toolCalls: 2 });
-    expect(result.usage).toEqual({ promptTokens: 10, completionTokens: 5 });
+    // The first round reported no usage: its tokens were counted here, so the total is an estimate.
+    expect(result.usageEstimated).toBe(true);
+    expect(result.usage.promptTokens).toBeGreaterThan(10);
+    expect(result.usage.completionTokens).toBeGreaterThan(5);
     expect(tools.calls.map((c) => c.id)).toEqual(["c1", "c2"]);
+  });
+
+  it("adds up the usage the server reports for every round, and counts it when the server reports none", async () => {
+    const reporting = setup();
+    (await reporting.model.call(0)).toolCall(read("c1", "a.py")).finish("tool_calls", { promptTokens: 100, completionTokens: 7 });
+    (await reporting.model.call(1)).text("Plan").finish("stop", { promptTokens: 130, completionTokens: 20 });
+    expect(await reporting.done).toMatchObject({ usage: { promptTokens: 230, completionTokens: 27 }, usageEstimated: false });
+
+    const silent = setup(3, null);
+    (await silent.model.call(0)).text("A plan of a few words.").finish();
+    const counted = await silent.done;
+    expect(counted.usageEstimated).toBe(true);
+    // "SYSTEM" and "Issue" with the chat framing (o200k_base); the answer's seven tokens.
+    expect(counted.usage).toEqual({ promptTokens: 10, completionTokens: 7 });
   });
 
   it("runs tools even when a server reports finish_reason stop with tool calls (Ollama)", async () => {

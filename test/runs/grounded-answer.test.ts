@@ -111,6 +111,23 @@ describe("a grounded answer", () => {
     );
   });
 
+  it("shows what the answer cost in the footer: the server's count, or ≈ a count of its own", async () => {
+    const reported = setup({ config: { tools: false } });
+    const run = reported.start();
+    (await reported.model.call(0)).text("Plan").finish("stop", { promptTokens: 12_000, completionTokens: 345 });
+    await reported.clock.advance(20_000);
+    await run();
+    expect(finalBody(reported.github)).toMatch(/<sub>devbuddy · [^<]* · 12\.3k tokens<\/sub>/);
+
+    const counted = setup({ config: { tools: false } });
+    const other = counted.start();
+    (await counted.model.call(0)).text("Plan").finish();
+    await counted.clock.advance(20_000);
+    await other();
+    expect(finalBody(counted.github)).toMatch(/ · ≈\d+(?:\.\d)?k? tokens<\/sub>/);
+    expect(counted.log.lines.find((l) => l.message === "model run ended")?.fields).toMatchObject({ usageEstimated: true });
+  });
+
   it("reads the repository once: one archive download, no file-by-file fetching", async () => {
     const { github, model, clock, start } = setup();
     const finished = start();
