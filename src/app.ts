@@ -10,6 +10,8 @@ import { authorize, loadRepoConfig } from "./runs/authorize.js";
 import { MemoryJournal, type DeliveryJournal } from "./runs/delivery-journal.js";
 import { RunCoordinator } from "./runs/run-coordinator.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
+import { renderComment } from "./comments/comment-format.js";
+import { RequestLimiter } from "./limits/request-limiter.js";
 import { WriteScheduler } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
 import type { Clock } from "./util/clock.js";
@@ -36,7 +38,7 @@ export interface MentionSources {
   readonly loadConfig: () => Promise<unknown>;
 }
 
-export type MentionDecision = "ignored" | "duplicate" | "accepted" | "stop-requested";
+export type MentionDecision = "ignored" | "duplicate" | "accepted" | "stop-requested" | "over-limit";
 
 /** Thrown on the webhook path while stopping: the 503 tells GitHub the delivery failed, so it can be redelivered. */
 export class ShuttingDownError extends Error {
@@ -48,11 +50,14 @@ export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #schedulers = new Map<number, WriteScheduler>();
   readonly #snapshots: SnapshotCache;
+  /** Requests per person and installation: spam, a loop or a stranger cannot spend the budgets. */
+  readonly #requests: RequestLimiter;
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
     this.#deps = deps;
     this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
+    this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.coordinator = new RunCoordinator({
       journal: deps.journal ?? new MemoryJournal(),
       clock: deps.clock,
@@ -103,13 +108,20 @@ export class Devbuddy {
       // A bot cannot stop an answer; reacting to it would feed a loop.
       if (event.sender.type === "Bot") return "ignored";
       if (!this.coordinator.claim(event)) return "duplicate";
+      if (!this.#withinLimit(event, api, log)) return "over-limit";
       void this.coordinator.track(this.#stop(event, api, sources, issueKey, log));
       return "stop-requested";
     }
     const runId = randomUUID().replaceAll("-", "").slice(0, 12);
     const { settings, clock, model } = this.#deps;
-    const result = this.coordinator.submit({ deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey }, (handle) =>
-      runAnswer(
+    let overLimit = false;
+    const result = this.coordinator.submit({ deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey }, (handle) => {
+      // Counted here, once a request is known not to be a redelivery.
+      if (!this.#withinLimit(event, api, log)) {
+        overLimit = true;
+        return Promise.resolve();
+      }
+      return runAnswer(
         {
           deliveryId: event.deliveryId,
           installationId: event.installationId,
@@ -152,11 +164,43 @@ export class Devbuddy {
           maxThreadComments: settings.maxThreadComments,
           runId,
         },
-      ),
-    );
+      );
+    });
     if (result === "shutting-down") throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
     if (result === "duplicate") log.info({ trigger: event.triggerKey }, "redelivered request ignored");
-    return result;
+    return overLimit ? "over-limit" : result;
+  }
+
+  /**
+   * Takes one request from the sender's hourly allowance. Over it, the first refusal of a
+   * stretch gets one short comment, later ones nothing at all: the reply cannot be made to spam.
+   */
+  #withinLimit(event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
+    const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
+    if (verdict.allowed) return true;
+    log.info({ sender: event.sender.login, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
+    if (verdict.notify) void this.coordinator.track(this.#refuse(event, api, verdict.retryAfterMs, log));
+    return false;
+  }
+
+  async #refuse(event: MentionEvent, api: InstallationGitHub, retryAfterMs: number, log: Logger): Promise<void> {
+    const { perUser } = this.#deps.settings.requests;
+    const minutes = Math.max(1, Math.ceil(retryAfterMs / this.#deps.settings.timeScale / 60_000));
+    const notice =
+      `⏳ Sorry, ${event.sender.login}: devbuddy answers each person at most ${perUser === 1 ? "1 request" : `${perUser} requests`} an hour here, ` +
+      `so this one was not answered. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
+    const body = renderComment({
+      text: "",
+      meta: { v: 1, run: randomUUID().replaceAll("-", "").slice(0, 12), part: 1, state: "failed", trigger: event.triggerKey },
+      notice,
+    });
+    try {
+      await api.write({ priority: "essential", key: `limit:${event.triggerKey}` }, (w) =>
+        w.createComment({ ...event.repo, issueNumber: event.issue.number }, body),
+      );
+    } catch (error) {
+      log.warn({ err: error }, "could not post the over-limit notice");
+    }
   }
 
   /** Whoever may start an answer may stop one: the same permission and config rules. */

@@ -33,6 +33,7 @@ const envSchema = z.object({
   DEVBUDDY_SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
   DEVBUDDY_SHUTDOWN_FLUSH_MS: int(0, 600_000, 15_000),
   DEVBUDDY_MAX_THREAD_COMMENTS: int(1, 10_000, 500),
+  DEVBUDDY_REQUESTS_PER_USER_HOUR: int(1, 10_000, 30),
   DEVBUDDY_MODEL_TOOLS: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -80,6 +81,8 @@ export interface Settings {
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly shutdown: { readonly graceMs: number; readonly flushMs: number };
   readonly maxThreadComments: number;
+  /** Requests (answers and stops) one person may make of one installation in any hour. */
+  readonly requests: { readonly perUser: number; readonly windowMs: number };
   readonly planner: {
     /** Whether the model supports function calling (a repository's config may say otherwise). */
     readonly tools: boolean;
@@ -139,6 +142,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     finalWrite: { attempts: 5, backoffMs: ms(1000) },
     shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
+    requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,
       limits: {

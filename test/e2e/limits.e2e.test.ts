@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseComment } from "../../src/comments/comment-format.js";
+import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
+import { botAnswers, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
+
+/** How often one person may ask: two requests an hour here. */
+
+let github: FakeGitHub;
+let openai: FakeOpenAI;
+let app: AppProcess;
+
+beforeAll(async () => {
+  github = await startFakeGitHub({ appSlug: "devbuddy" });
+  openai = await startFakeOpenAI();
+  app = await startApp(github, openai, { DEVBUDDY_REQUESTS_PER_USER_HOUR: "2" });
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await github?.close();
+  await openai?.close();
+});
+
+describe("requests per person", () => {
+  it("answers two requests an hour, says so once on the third, and does nothing at all on the fourth", async () => {
+    const scene = newScene(github);
+    openai.enqueue({ kind: "stream", text: ["One."] }, { kind: "stream", text: ["Two."] });
+    const first = await mention(app, github, scene, "@devbuddy one");
+    await untilAnswered(app, github, first.comment.id);
+    const second = await mention(app, github, scene, "@devbuddy two");
+    await untilAnswered(app, github, second.comment.id);
+    const modelCalls = openai.requests.length;
+
+    const third = await mention(app, github, scene, "@devbuddy three");
+    const notice = await until(app, "the over-limit notice", () => botAnswers(github, scene)[2]);
+    expect(parseComment(notice.body)).toMatchObject({ text: "", meta: { state: "failed", trigger: `c${third.comment.id}` } });
+    expect(notice.body).toContain("> ⏳ Sorry, maint: devbuddy answers each person at most 2 requests an hour here, so this one was not answered. Try again in");
+
+    github.clearLog();
+    const fourth = await mention(app, github, scene, "@devbuddy four");
+    // Another person still gets an answer meanwhile: the limit is per person.
+    openai.enqueue({ kind: "stream", text: ["For alice."] });
+    const other = await mention(app, github, scene, "@devbuddy alice's turn", { login: "alice" });
+    await untilAnswered(app, github, other.comment.id);
+    expect(openai.requests.length).toBe(modelCalls + 1);
+    expect(botAnswers(github, scene)).toHaveLength(4);
+    expect(reactionsOn(github, third.comment.id)).toEqual([]);
+    expect(reactionsOn(github, fourth.comment.id)).toEqual([]);
+    // The fourth request cost GitHub nothing: every request since is alice's answer.
+    expect(github.requests.filter((r) => r.path.includes(`/comments/${fourth.comment.id}`))).toEqual([]);
+    expect(app.logs().filter((l) => l["msg"] === "request over the per-person limit").map((l) => l["notify"])).toEqual([true, false]);
+  });
+});
