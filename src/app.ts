@@ -162,6 +162,7 @@ export class Devbuddy {
           editIntervalMs: settings.editIntervalMs,
           finalWrite: settings.finalWrite,
           maxThreadComments: settings.maxThreadComments,
+          maxRunTokens: settings.maxRunTokens,
           runId,
         },
       );

@@ -34,6 +34,7 @@ const envSchema = z.object({
   DEVBUDDY_SHUTDOWN_FLUSH_MS: int(0, 600_000, 15_000),
   DEVBUDDY_MAX_THREAD_COMMENTS: int(1, 10_000, 500),
   DEVBUDDY_REQUESTS_PER_USER_HOUR: int(1, 10_000, 30),
+  DEVBUDDY_RUN_TOKENS: int(10_000, 100_000_000, 500_000),
   DEVBUDDY_MODEL_TOOLS: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -83,6 +84,8 @@ export interface Settings {
   readonly maxThreadComments: number;
   /** Requests (answers and stops) one person may make of one installation in any hour. */
   readonly requests: { readonly perUser: number; readonly windowMs: number };
+  /** Tokens one answer may cost in all: every request's prompt and output. */
+  readonly maxRunTokens: number;
   readonly planner: {
     /** Whether the model supports function calling (a repository's config may say otherwise). */
     readonly tools: boolean;
@@ -143,6 +146,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
+    maxRunTokens: e.DEVBUDDY_RUN_TOKENS,
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,
       limits: {

@@ -34,6 +34,11 @@ export interface PlanLoopInput {
   readonly maxToolRounds: number;
   /** Prompt tokens any one request may carry, tool results included. */
   readonly maxPromptTokens: number;
+  /**
+   * Tokens the whole answer may cost (every request's prompt and output). Once the next
+   * request would pass it, the tools are withdrawn: that request writes the plan.
+   */
+  readonly maxRunTokens?: number;
   readonly streamOptions?: Omit<StreamOptions, "tools" | "toolChoice">;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -52,7 +57,7 @@ export interface PlanLoopResult {
   readonly rounds: number;
   readonly toolCalls: number;
   /** Which limit ended the reading, if one did. */
-  readonly limit?: "rounds" | "files" | "bytes" | "tokens";
+  readonly limit?: "rounds" | "files" | "bytes" | "tokens" | "run-tokens";
 }
 
 /** Finished tool calls shown in the status line. */
@@ -101,7 +106,9 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
   });
 
   for (let round = 0; ; round++) {
-    const mayCallTools = tools !== undefined && round < input.maxToolRounds && limit !== "tokens";
+    const spent = usage.promptTokens + usage.completionTokens;
+    if (round > 0 && input.maxRunTokens !== undefined && spent + promptTokens > input.maxRunTokens) limit ??= "run-tokens";
+    const mayCallTools = tools !== undefined && round < input.maxToolRounds && limit !== "tokens" && limit !== "run-tokens";
     if (tools && !mayCallTools && round > 0) {
       limit ??= "rounds";
       add({ role: "user", content: BUDGET_SPENT });

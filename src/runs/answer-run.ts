@@ -82,6 +82,8 @@ export interface AnswerRunDeps {
   readonly editIntervalMs: number;
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly maxThreadComments: number;
+  /** Tokens one answer may cost in all (DEVBUDDY_RUN_TOKENS). */
+  readonly maxRunTokens: number;
   readonly runId: string;
 }
 
@@ -327,6 +329,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       : {}),
     maxToolRounds: config.limits.toolRounds,
     maxPromptTokens: contextTokens,
+    maxRunTokens: deps.maxRunTokens,
     streamOptions: {
       ...(config.model ? { model: config.model } : {}),
       ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
@@ -341,7 +344,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
 
   const verified = verifyReferences(result.text, facts);
   const summary = grounding ? referenceSummary(verified.references, grounding.view.sha) : undefined;
-  if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config)}.`);
+  if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config, deps.maxRunTokens)}.`);
   if (summary) notes.push(summary);
   live.setNotes(notes);
   live.setUsage(usageText(result.usage, result.usageEstimated));
@@ -375,7 +378,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   else if (outcome.state === "failed" || !delivery.delivered) await react("confused");
 }
 
-function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig): string {
+function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig, maxRunTokens: number): string {
   switch (limit) {
     case "rounds":
       return plural(config.limits.toolRounds, "tool round");
@@ -385,6 +388,8 @@ function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConf
       return `${plural(config.limits.readBytes, "byte")} read`;
     case "tokens":
       return plural(config.limits.contextTokens, "prompt token");
+    case "run-tokens":
+      return `${plural(maxRunTokens, "token")} per answer`;
   }
 }
 

@@ -77,6 +77,7 @@ export function setup(options: SetupOptions = {}) {
         editIntervalMs: 2000,
         finalWrite: { attempts: 3, backoffMs: 1000 },
         maxThreadComments: 100,
+        maxRunTokens: 1_000_000,
         runId,
       });
       return finished;

@@ -19,7 +19,7 @@ function runner(results: Record<string, ToolResult> = {}): ToolRunner & { calls:
   };
 }
 
-function setup(maxToolRounds = 3, tools: ToolRunner | null = runner(), maxPromptTokens = 100_000) {
+function setup(maxToolRounds = 3, tools: ToolRunner | null = runner(), maxPromptTokens = 100_000, maxRunTokens?: number) {
   const model = new ScriptedModel();
   const texts: string[] = [];
   const activities: Array<string | undefined> = [];
@@ -34,6 +34,7 @@ function setup(maxToolRounds = 3, tools: ToolRunner | null = runner(), maxPrompt
     ...(tools === null ? {} : { tools }),
     maxToolRounds,
     maxPromptTokens,
+    ...(maxRunTokens === undefined ? {} : { maxRunTokens }),
     streamOptions: { model: "repo-model", temperature: 0.1 },
     signal: controller.signal,
     log: recordingLogger(),
@@ -148,6 +149,15 @@ describe("runPlanLoop", () => {
     expect(last.messages.at(-1)).toEqual({ role: "user", content: expect.stringContaining("reading budget for this answer is spent") });
     last.text("Plan").finish();
     expect(await done).toMatchObject({ text: "Plan", limit: "tokens", rounds: 2 });
+  });
+
+  it("withdraws the tools once the answer's token budget would be passed, and writes the plan in one last request", async () => {
+    const { model, done } = setup(5, runner(), 100_000, 970); // 960 spent, and the next request's prompt on top
+    (await model.call(0)).toolCall(read("c1", "a.py")).finish("tool_calls", { promptTokens: 900, completionTokens: 60 });
+    const last = await model.call(1);
+    expect(last.options?.toolChoice).toBe("none");
+    last.text("Plan").finish("stop", { promptTokens: 990, completionTokens: 5 });
+    expect(await done).toMatchObject({ text: "Plan", limit: "run-tokens", rounds: 2, usage: { promptTokens: 1_890, completionTokens: 65 } });
   });
 
   it("reports a limit a tool hit", async () => {
