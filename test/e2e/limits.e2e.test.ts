@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
-import { botAnswers, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
+import { deliverWebhook } from "../fakes/webhook-sender.js";
+import { WEBHOOK_SECRET, botAnswers, commentPayload, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
 
-/** How often one person may ask: two requests an hour here. */
+/** Abuse and load: how often one person may ask (two requests an hour here), and floods. */
 
 let github: FakeGitHub;
 let openai: FakeOpenAI;
@@ -22,7 +23,7 @@ afterAll(async () => {
   await openai?.close();
 });
 
-describe("requests per person", () => {
+describe("abuse and load", () => {
   it("answers two requests an hour, says so once on the third, and does nothing at all on the fourth", async () => {
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["One."] }, { kind: "stream", text: ["Two."] });
@@ -50,5 +51,24 @@ describe("requests per person", () => {
     // The fourth request cost GitHub nothing: every request since is alice's answer.
     expect(github.requests.filter((r) => r.path.includes(`/comments/${fourth.comment.id}`))).toEqual([]);
     expect(app.logs().filter((l) => l["msg"] === "request over the per-person limit").map((l) => l["notify"])).toEqual([true, false]);
+  });
+
+  it("answers a flood of deliveries that do not mention it without one GitHub or model request", async () => {
+    const scene = newScene(github);
+    const comment = github.addComment({ owner: scene.repo.owner.login, repo: scene.repo.name, number: scene.issue.number, body: "LGTM, merging. cc @alice", user: "bob" });
+    const payload = commentPayload(scene, comment);
+    github.clearLog();
+    const before = openai.requests.length;
+    const statuses: number[] = [];
+    // 400 deliveries, 50 at a time: what a busy organization's webhooks look like.
+    for (let batch = 0; batch < 8; batch++) {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => deliverWebhook({ url: app.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload })),
+      );
+      statuses.push(...results.map((r) => r.status));
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(github.requests).toEqual([]);
+    expect(openai.requests.length).toBe(before);
   });
 });
