@@ -64,6 +64,7 @@ export class Devbuddy {
       log: deps.log.child({ name: "runs" }),
       graceMs: deps.settings.shutdown.graceMs,
       flushMs: deps.settings.shutdown.flushMs,
+      maxConcurrentPerInstallation: deps.settings.concurrentRuns,
     });
   }
 
@@ -115,7 +116,8 @@ export class Devbuddy {
     const runId = randomUUID().replaceAll("-", "").slice(0, 12);
     const { settings, clock, model } = this.#deps;
     let overLimit = false;
-    const result = this.coordinator.submit({ deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey }, (handle) => {
+    const ticket = { deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey, installationKey: String(event.installationId) };
+    const result = this.coordinator.submit(ticket, (handle) => {
       // Counted here, once a request is known not to be a redelivery.
       if (!this.#withinLimit(event, api, log)) {
         overLimit = true;

@@ -35,6 +35,7 @@ const envSchema = z.object({
   DEVBUDDY_MAX_THREAD_COMMENTS: int(1, 10_000, 500),
   DEVBUDDY_REQUESTS_PER_USER_HOUR: int(1, 10_000, 30),
   DEVBUDDY_RUN_TOKENS: int(10_000, 100_000_000, 500_000),
+  DEVBUDDY_CONCURRENT_RUNS: int(1, 1_000, 4),
   DEVBUDDY_MODEL_TOOLS: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -86,6 +87,8 @@ export interface Settings {
   readonly requests: { readonly perUser: number; readonly windowMs: number };
   /** Tokens one answer may cost in all: every request's prompt and output. */
   readonly maxRunTokens: number;
+  /** Answers one installation may have running at once; more wait their turn. */
+  readonly concurrentRuns: number;
   readonly planner: {
     /** Whether the model supports function calling (a repository's config may say otherwise). */
     readonly tools: boolean;
@@ -147,6 +150,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     maxRunTokens: e.DEVBUDDY_RUN_TOKENS,
+    concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,
       limits: {

@@ -7,6 +7,8 @@ import type { DeliveryJournal } from "./delivery-journal.js";
  *
  * - runs are accepted once per delivery id and once per trigger (GitHub redelivers);
  * - runs on one issue take turns in arrival order, so a follow-up sees the answer before it;
+ * - at most `maxConcurrentPerInstallation` runs of one installation hold a turn at once;
+ *   the others wait, in arrival order, so a busy installation cannot run unbounded answers;
  * - `stop` cancels the run that holds an issue's turn;
  * - `shutdown` stops taking work, lets running answers finish for a grace period, then
  *   cancels them (each closes its comment honestly) and waits for their final writes.
@@ -22,6 +24,8 @@ export interface RunTicket {
   readonly triggerKey: string;
   /** Runs with the same key take turns, e.g. "<installation>/<owner>/<repo>#<number>". */
   readonly issueKey: string;
+  /** Runs with the same key share `maxConcurrentPerInstallation` turns, e.g. the installation id. */
+  readonly installationKey?: string;
 }
 
 export interface RunHandle {
@@ -39,6 +43,8 @@ interface Tracked {
   readonly ticket: RunTicket;
   readonly cancel: AbortController;
   hasTurn: boolean;
+  /** Holds one of its installation's turns (released when the run ends). */
+  holdsSlot: boolean;
 }
 
 export interface RunCoordinatorOptions {
@@ -47,6 +53,14 @@ export interface RunCoordinatorOptions {
   readonly log: Logger;
   readonly graceMs: number;
   readonly flushMs: number;
+  /** Runs of one installation that may hold a turn at once (default: no limit). */
+  readonly maxConcurrentPerInstallation?: number;
+}
+
+/** Turns shared by the runs of one installation: a counting semaphore, first come first served. */
+class Slots {
+  active = 0;
+  readonly waiting: Array<() => void> = [];
 }
 
 export class RunCoordinator {
@@ -55,6 +69,7 @@ export class RunCoordinator {
   readonly #runs = new Set<Tracked>();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #flush = new AbortController();
+  readonly #slots = new Map<string, Slots>();
   #closed = false;
 
   constructor(opts: RunCoordinatorOptions) {
@@ -70,7 +85,7 @@ export class RunCoordinator {
     if (this.#closed) return "shutting-down";
     if (!this.claim(ticket)) return "duplicate";
 
-    const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false };
+    const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false, holdsSlot: false };
     const previous = this.#tails.get(ticket.issueKey) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -86,14 +101,16 @@ export class RunCoordinator {
           const onCancel = (): void => reject(signal.reason);
           if (signal.aborted) return onCancel();
           signal.addEventListener("abort", onCancel, { once: true });
-          void previous.then(() => {
-            signal.removeEventListener("abort", onCancel);
-            // A queued run does not start once the App is stopping.
-            if (this.#closed) tracked.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
-            if (signal.aborted) return onCancel();
-            tracked.hasTurn = true;
-            resolve();
-          });
+          void previous
+            .then(() => this.#acquire(tracked))
+            .then(() => {
+              signal.removeEventListener("abort", onCancel);
+              // A queued run does not start once the App is stopping.
+              if (this.#closed) tracked.cancel.abort({ kind: "shutdown" } satisfies CancelReason);
+              if (signal.aborted) return onCancel();
+              tracked.hasTurn = true;
+              resolve();
+            });
         }),
     };
     this.#runs.add(tracked);
@@ -102,11 +119,59 @@ export class RunCoordinator {
         .catch((error: unknown) => this.#opts.log.error({ err: error, ticket }, "run failed unexpectedly"))
         .finally(() => {
           this.#runs.delete(tracked);
+          this.#release(tracked);
           release();
           if (this.#tails.get(ticket.issueKey) === tail) this.#tails.delete(ticket.issueKey);
         }),
     );
     return "accepted";
+  }
+
+  /** Waits for one of the installation's turns; returns at once for a run that is cancelled meanwhile. */
+  async #acquire(tracked: Tracked): Promise<void> {
+    const key = tracked.ticket.installationKey;
+    const max = this.#opts.maxConcurrentPerInstallation;
+    if (key === undefined || max === undefined) return;
+    let slots = this.#slots.get(key);
+    if (!slots) {
+      slots = new Slots();
+      this.#slots.set(key, slots);
+    }
+    if (slots.active >= max) {
+      const signal = tracked.cancel.signal;
+      this.#opts.log.info({ installation: key, running: slots.active, waiting: slots.waiting.length + 1 }, "run waits for a free turn of its installation");
+      // The turn is handed over by `#release` (still counted as active), so no newcomer can
+      // take it between one run's end and the next one's start.
+      const handed = await new Promise<boolean>((resolve) => {
+        const wake = (): void => {
+          signal.removeEventListener("abort", leave);
+          resolve(true);
+        };
+        const leave = (): void => {
+          const at = slots.waiting.indexOf(wake);
+          if (at >= 0) slots.waiting.splice(at, 1);
+          resolve(false);
+        };
+        slots.waiting.push(wake);
+        signal.addEventListener("abort", leave, { once: true });
+      });
+      if (handed) tracked.holdsSlot = true;
+      return;
+    }
+    slots.active++;
+    tracked.holdsSlot = true;
+  }
+
+  /** Hands a finished run's turn to the next waiting run of its installation. */
+  #release(tracked: Tracked): void {
+    const key = tracked.ticket.installationKey;
+    const slots = key === undefined ? undefined : this.#slots.get(key);
+    if (!slots || !tracked.holdsSlot) return;
+    tracked.holdsSlot = false;
+    const next = slots.waiting.shift();
+    if (next) return next(); // the turn passes on, still counted
+    slots.active--;
+    if (slots.active === 0) this.#slots.delete(key as string);
   }
 
   /** True the first time a delivery and its trigger are seen; false for any redelivery. */

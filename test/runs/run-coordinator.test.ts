@@ -4,9 +4,16 @@ import { RunCoordinator, type CancelReason, type RunHandle, type RunTicket } fro
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
-function setup() {
+function setup(maxConcurrentPerInstallation?: number) {
   const clock = new ManualClock();
-  const coordinator = new RunCoordinator({ journal: new MemoryJournal(), clock, log: recordingLogger(), graceMs: 10_000, flushMs: 15_000 });
+  const coordinator = new RunCoordinator({
+    journal: new MemoryJournal(),
+    clock,
+    log: recordingLogger(),
+    graceMs: 10_000,
+    flushMs: 15_000,
+    ...(maxConcurrentPerInstallation === undefined ? {} : { maxConcurrentPerInstallation }),
+  });
   const events: string[] = [];
   return { clock, coordinator, events };
 }
@@ -63,6 +70,48 @@ describe("RunCoordinator", () => {
     other.release();
     await settle();
     expect(coordinator.activeRuns).toBe(0);
+  });
+
+  it("lets at most N runs of one installation hold a turn, hands each freed turn to the next in order, and leaves other installations alone", async () => {
+    const { coordinator, events } = setup(2);
+    const runs = ["a", "b", "c", "d"].map((name) => controllableRun(events, name));
+    runs.forEach((run, i) => coordinator.submit({ ...ticket(i + 1, `1/o/r#${i + 1}`), installationKey: "1" }, run.execute));
+    const elsewhere = controllableRun(events, "elsewhere");
+    coordinator.submit({ ...ticket(9, "2/o/r#1"), installationKey: "2" }, elsewhere.execute);
+    await settle();
+    expect(events).toEqual(["a:start", "b:start", "elsewhere:start"]);
+    runs[1]?.release();
+    // A newcomer arriving as b ends must not take the turn b hands to c.
+    const late = controllableRun(events, "late");
+    coordinator.submit({ ...ticket(5, "1/o/r#5"), installationKey: "1" }, late.execute);
+    await settle();
+    expect(events).toEqual(["a:start", "b:start", "elsewhere:start", "b:done", "c:start"]);
+    runs[0]?.release();
+    await settle();
+    expect(events.slice(5)).toEqual(["a:done", "d:start"]);
+    runs[2]?.release();
+    runs[3]?.release();
+    await settle();
+    expect(events.slice(7)).toEqual(["c:done", "d:done", "late:start"]);
+    late.release();
+    elsewhere.release();
+    await settle();
+    expect(coordinator.activeRuns).toBe(0);
+  });
+
+  it("a run waiting for its installation's turn gives it up when the App shuts down", async () => {
+    const { coordinator, events, clock } = setup(1);
+    const a = controllableRun(events, "a");
+    const b = controllableRun(events, "b");
+    coordinator.submit({ ...ticket(1, "1/o/r#1"), installationKey: "1" }, a.execute);
+    coordinator.submit({ ...ticket(2, "1/o/r#2"), installationKey: "1" }, b.execute);
+    await settle();
+    const stopping = coordinator.shutdown();
+    await settle();
+    expect(events).toEqual(["a:start", "b:not-started:shutdown"]);
+    a.release();
+    await clock.advance(1);
+    await stopping;
   });
 
   it("stop cancels the run that has the issue's turn, not the queued one", async () => {
