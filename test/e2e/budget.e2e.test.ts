@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
-import { SPACING_MS, TIME_SCALE, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
+import { SPACING_MS, TIME_SCALE, leakedSecrets, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
 
 /**
  * A busy installation: several answers stream at once and share one write budget.
@@ -22,6 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
   await app?.stop();
   await github?.close();
   await openai?.close();

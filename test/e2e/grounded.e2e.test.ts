@@ -3,7 +3,7 @@ import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub, type GitHubComment } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
-import { botAnswers, mention, newScene, reactionsOn, startApp, untilAnswered, type AppProcess, type Scene } from "./harness.js";
+import { botAnswers, leakedSecrets, mention, newScene, reactionsOn, startApp, untilAnswered, type AppProcess, type Scene } from "./harness.js";
 
 /**
  * Grounded planning as a user meets it: the agent fixture repository pushed to the fake
@@ -23,6 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
   await app?.stop();
   await github?.close();
   await openai?.close();

@@ -202,3 +202,25 @@ export const reactionsOn = (github: FakeGitHub, commentId: number): string[] =>
 /** Waits until the run that answers `commentId` has put its last reaction (🚀 or 😕). */
 export const untilAnswered = (app: AppProcess, github: FakeGitHub, commentId: number, what = "the run to finish") =>
   until(app, what, () => (reactionsOn(github, commentId).some((r) => r === "rocket" || r === "confused") ? true : undefined));
+
+/**
+ * Searches everything a run let out, the App's whole output (every log line), every body it
+ * sent to GitHub and every request it sent to the model, for the secrets it holds: the model
+ * key, the webhook secret, the App's private key and the installation tokens GitHub issued.
+ */
+export function leakedSecrets(app: AppProcess, github: FakeGitHub, openai: FakeOpenAI): string[] {
+  const captured = [
+    ...app.output,
+    ...github.requests.map((r) => JSON.stringify(r.body ?? "")),
+    ...openai.requests.map((r) => JSON.stringify(r.body ?? "")),
+  ].join("\n");
+  const pemBody = app.privateKey.split("\n").find((line) => line.length > 40 && !line.startsWith("-----")) ?? app.privateKey;
+  const secrets: Array<[string, string]> = [
+    ["the model key", OPENAI_KEY],
+    ["the webhook secret", WEBHOOK_SECRET],
+    ["the private key", "PRIVATE KEY"],
+    ["the private key's body", pemBody],
+    ["an installation token", "ghs_fake"],
+  ];
+  return secrets.filter(([, secret]) => captured.includes(secret)).map(([what]) => what);
+}

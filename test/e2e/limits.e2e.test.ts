@@ -3,7 +3,7 @@ import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
-import { WEBHOOK_SECRET, botAnswers, commentPayload, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
+import { WEBHOOK_SECRET, botAnswers, commentPayload, leakedSecrets, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
 
 /** Abuse and load: how often one person may ask (two requests an hour here), and floods. */
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
   await app?.stop();
   await github?.close();
   await openai?.close();

@@ -3,7 +3,7 @@ import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
-import { WEBHOOK_SECRET, commentPayload, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
+import { WEBHOOK_SECRET, commentPayload, leakedSecrets, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
 
 /** SIGTERM while answers stream: the process closes every answer honestly, then exits. */
 
@@ -19,6 +19,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  expect(leakedSecrets(app, github, openai)).toEqual([]);
   await app.stop();
   await github.close();
   await openai.close();
