@@ -103,24 +103,79 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
+/** A fence line: three or more backticks or tildes, indented by any amount (list items indent them). */
+const FENCE_LINE = /^\s*(`{3,}|~{3,})/;
+const TABLE_ROW = /^\s*\|/;
+
+/**
+ * Where a cut would split a fenced code block or a table: for each line, whether a fence is
+ * open at its start, and whether it is a table row. Depends only on the text before each line.
+ */
+function blockMap(text: string): { readonly starts: number[]; readonly fenced: boolean[]; readonly row: boolean[] } {
+  const starts: number[] = [];
+  const fenced: boolean[] = [];
+  const row: boolean[] = [];
+  let open: { readonly char: string; readonly length: number } | undefined;
+  let at = 0;
+  for (const line of text.split("\n")) {
+    starts.push(at);
+    fenced.push(open !== undefined);
+    row.push(open === undefined && TABLE_ROW.test(line));
+    const fence = FENCE_LINE.exec(line)?.[1];
+    if (fence && !open) open = { char: fence[0] as string, length: fence.length };
+    else if (fence && open && fence[0] === open.char && fence.length >= open.length && line.trim() === fence) open = undefined;
+    at += line.length + 1;
+  }
+  return { starts, fenced, row };
+}
+
+/** Can text be cut at `at` without splitting a fenced block or a table? */
+function keepsBlocksWhole(map: ReturnType<typeof blockMap>, text: string, at: number): boolean {
+  // The line the cut falls in (or starts): the last line starting at or before `at`.
+  let line = map.starts.length - 1;
+  while (line > 0 && (map.starts[line] as number) > at) line--;
+  const atLineStart = map.starts[line] === at;
+  if (map.fenced[line] === true) return false;
+  if (!atLineStart) {
+    // Mid-line: not in an opening fence line's block, not inside a table row.
+    return !map.row[line] && !FENCE_LINE.test(text.slice(map.starts[line], at));
+  }
+  return !(map.row[line] === true && map.row[line - 1] === true);
+}
+
 /**
  * Splits text into parts of at most `max` characters whose concatenation is the text.
  * Cuts after a paragraph break, else a line break, else a space, else anywhere (never
- * inside a surrogate pair). A cut depends only on the text before it, so while text
- * streams in, parts already cut never change.
+ * inside a surrogate pair). A cut that would split a fenced code block or a table moves
+ * before it, even if that makes a short part; only a block longer than a whole part is
+ * cut inside. A cut depends only on the text before it and the part's window, so while
+ * text streams in, parts already cut never change.
  */
 export function splitText(text: string, max: number = MAX_PART_CHARS): string[] {
   if (max < 2) throw new RangeError("max must be at least 2");
   const parts: string[] = [];
+  const map = text.length > max ? blockMap(text) : undefined;
   let start = 0;
   while (text.length - start > max) {
     const window = text.slice(start, start + max);
-    let cut = -1;
-    for (const boundary of ["\n\n", "\n", " "]) {
-      const at = window.lastIndexOf(boundary);
-      if (at >= max / 2) {
-        cut = at + boundary.length;
-        break;
+    const cutAt = (minimum: number, safeOnly: boolean): number => {
+      for (const boundary of ["\n\n", "\n", " "]) {
+        for (let at = window.lastIndexOf(boundary); at >= minimum; at = window.lastIndexOf(boundary, at - 1)) {
+          const cut = at + boundary.length;
+          if (!safeOnly || (map && keepsBlocksWhole(map, text, start + cut))) return cut;
+          if (at === 0) break;
+        }
+      }
+      return -1;
+    };
+    let cut = cutAt(max / 2, true);
+    if (cut < 0) {
+      // The boundaries of the window's second half are all inside a block: cut before it, if
+      // the window has room for that, else inside it after all.
+      const inside = cutAt(max / 2, false);
+      if (inside >= 0) {
+        const before = cutAt(1, true);
+        cut = before >= 0 ? before : inside;
       }
     }
     if (cut < 0) {
