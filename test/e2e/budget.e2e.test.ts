@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
-import { SPACING_MS, TIME_SCALE, leakedSecrets, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
+import { SPACING_MS, TIME_SCALE, mention, newScene, startWorld, stopWorld, until, type AppProcess } from "./harness.js";
 
 /**
  * A busy installation: several answers stream at once and share one write budget.
@@ -16,17 +16,10 @@ const PER_MINUTE = 10;
 const MINUTE_MS = 60_000 * TIME_SCALE;
 
 beforeAll(async () => {
-  github = await startFakeGitHub({ appSlug: "devbuddy" });
-  openai = await startFakeOpenAI();
-  app = await startApp(github, openai, { DEVBUDDY_WRITES_PER_MINUTE: String(PER_MINUTE) });
+  ({ github, openai, app } = await startWorld({ DEVBUDDY_WRITES_PER_MINUTE: String(PER_MINUTE) }));
 });
 
-afterAll(async () => {
-  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await app?.stop();
-  await github?.close();
-  await openai?.close();
-});
+afterAll(() => stopWorld({ github, openai, app }));
 
 describe("shared write budget", () => {
   it("keeps every write of an installation within budget while four answers stream, and finishes them all", async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { startFakeGitHub, type FakeGitHub, type GitHubComment } from "../fakes/fake-github.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
+import type { FakeGitHub, GitHubComment } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
-import { botAnswers, leakedSecrets, mention, newScene, reactionsOn, startApp, untilAnswered, type AppProcess, type Scene } from "./harness.js";
+import { botAnswers, mention, newScene, reactionsOn, startWorld, stopWorld, untilAnswered, type AppProcess, type Scene } from "./harness.js";
 
 /**
  * Grounded planning as a user meets it: the agent fixture repository pushed to the fake
@@ -17,17 +17,10 @@ let openai: FakeOpenAI;
 let app: AppProcess;
 
 beforeAll(async () => {
-  github = await startFakeGitHub({ appSlug: "devbuddy" });
-  openai = await startFakeOpenAI();
-  app = await startApp(github, openai);
+  ({ github, openai, app } = await startWorld());
 });
 
-afterAll(async () => {
-  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await app?.stop();
-  await github?.close();
-  await openai?.close();
-});
+afterAll(() => stopWorld({ github, openai, app }));
 
 /** A scene whose repository holds the agent fixture (plus `extra` files) in one commit. */
 function agentScene(extra: Record<string, string> = {}, options: { truncated?: number } = {}): { scene: Scene; sha: string; blob: string } {

@@ -5,8 +5,9 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FakeGitHub, GitHubComment, GitHubIssue, GitHubRepository } from "../fakes/fake-github.js";
-import type { FakeOpenAI } from "../fakes/fake-openai.js";
+import { expect } from "vitest";
+import { startFakeGitHub, type FakeGitHub, type GitHubComment, type GitHubIssue, type GitHubRepository } from "../fakes/fake-github.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { listenOnLoopback } from "../fakes/listen.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
 
@@ -223,4 +224,31 @@ export function leakedSecrets(app: AppProcess, github: FakeGitHub, openai: FakeO
     ["an installation token", "ghs_fake"],
   ];
   return secrets.filter(([, secret]) => captured.includes(secret)).map(([what]) => what);
+}
+
+/** The App and the fakes it talks to, as one e2e suite uses them. */
+export interface World {
+  readonly github: FakeGitHub;
+  readonly openai: FakeOpenAI;
+  readonly app: AppProcess;
+}
+
+/** Starts the fake GitHub, the fake OpenAI and the App (with `env` on top of the harness's). */
+export async function startWorld(env: Record<string, string> = {}): Promise<World> {
+  const github = await startFakeGitHub({ appSlug: "devbuddy" });
+  const openai = await startFakeOpenAI();
+  const app = await startApp(github, openai, env);
+  return { github, openai, app };
+}
+
+/** Ends a suite: first the secret scan of all it captured, then everything is stopped. */
+export async function stopWorld(world: Partial<World>): Promise<void> {
+  const { app, github, openai } = world;
+  try {
+    if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
+  } finally {
+    await app?.stop();
+    await github?.close();
+    await openai?.close();
+  }
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
-import { WEBHOOK_SECRET, botAnswers, commentPayload, leakedSecrets, mention, newScene, reactionsOn, startApp, until, untilAnswered, type AppProcess } from "./harness.js";
+import { WEBHOOK_SECRET, botAnswers, commentPayload, mention, newScene, reactionsOn, startWorld, stopWorld, until, untilAnswered, type AppProcess } from "./harness.js";
 
 /** Abuse and load: how often one person may ask (two requests an hour here), and floods. */
 
@@ -12,17 +12,10 @@ let openai: FakeOpenAI;
 let app: AppProcess;
 
 beforeAll(async () => {
-  github = await startFakeGitHub({ appSlug: "devbuddy" });
-  openai = await startFakeOpenAI();
-  app = await startApp(github, openai, { DEVBUDDY_REQUESTS_PER_USER_HOUR: "2" });
+  ({ github, openai, app } = await startWorld({ DEVBUDDY_REQUESTS_PER_USER_HOUR: "2" }));
 });
 
-afterAll(async () => {
-  if (app && github && openai) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await app?.stop();
-  await github?.close();
-  await openai?.close();
-});
+afterAll(() => stopWorld({ github, openai, app }));
 
 describe("abuse and load", () => {
   it("answers two requests an hour, says so once on the third, and does nothing at all on the fourth", async () => {

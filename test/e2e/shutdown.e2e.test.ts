@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
-import { WEBHOOK_SECRET, commentPayload, leakedSecrets, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
+import { WEBHOOK_SECRET, commentPayload, mention, newScene, startWorld, stopWorld, until, type AppProcess } from "./harness.js";
 
 /** SIGTERM while answers stream: the process closes every answer honestly, then exits. */
 
@@ -12,18 +12,11 @@ let openai: FakeOpenAI;
 let app: AppProcess;
 
 beforeEach(async () => {
-  github = await startFakeGitHub({ appSlug: "devbuddy" });
-  openai = await startFakeOpenAI();
   // Grace 10 s and flush 15 s, scaled by 0.05: 0.5 s and 0.75 s.
-  app = await startApp(github, openai);
+  ({ github, openai, app } = await startWorld());
 });
 
-afterEach(async () => {
-  expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await app.stop();
-  await github.close();
-  await openai.close();
-});
+afterEach(() => stopWorld({ github, openai, app }));
 
 const bodyOf = (scene: ReturnType<typeof newScene>) =>
   github.comments("acme", scene.repo.name, 1).find((c) => c.user.login === "devbuddy[bot]")?.body ?? "";

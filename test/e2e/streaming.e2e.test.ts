@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import { secondaryRateLimit, startFakeGitHub, type FakeGitHub, type GitHubComment } from "../fakes/fake-github.js";
-import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
+import { secondaryRateLimit, type FakeGitHub, type GitHubComment } from "../fakes/fake-github.js";
+import type { FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook, signPayload } from "../fakes/webhook-sender.js";
 import {
   EDIT_INTERVAL_MS,
@@ -10,11 +10,12 @@ import {
   WEBHOOK_SECRET,
   botAnswers,
   commentPayload,
+  leakedSecrets,
   mention,
   newScene,
   reactionsOn as reactionsOnComment,
-  startApp,
-  leakedSecrets,
+  startWorld,
+  stopWorld,
   until,
   untilAnswered,
   type AppProcess,
@@ -32,16 +33,10 @@ let openai: FakeOpenAI;
 let app: AppProcess;
 
 beforeAll(async () => {
-  github = await startFakeGitHub({ appSlug: "devbuddy" });
-  openai = await startFakeOpenAI();
-  app = await startApp(github, openai, { DEVBUDDY_IDLE_TIMEOUT_MS: "6000" });
+  ({ github, openai, app } = await startWorld({ DEVBUDDY_IDLE_TIMEOUT_MS: "6000" }));
 });
 
-afterAll(async () => {
-  await app?.stop();
-  await github?.close();
-  await openai?.close();
-});
+afterAll(() => stopWorld({ github, openai, app }));
 
 const answers = (scene: Scene): GitHubComment[] => botAnswers(github, scene);
 const reactionsOn = (commentId: number): string[] => reactionsOnComment(github, commentId);
