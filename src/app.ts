@@ -182,7 +182,8 @@ export class Devbuddy {
     const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
     if (verdict.allowed) return true;
     log.info({ sender: event.sender.login, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
-    if (verdict.notify) void this.coordinator.track(this.#refuse(event, api, verdict.retryAfterMs, log));
+    // A bot is never answered with a comment: that could feed a loop between two Apps.
+    if (verdict.notify && event.sender.type !== "Bot") void this.coordinator.track(this.#refuse(event, api, verdict.retryAfterMs, log));
     return false;
   }
 

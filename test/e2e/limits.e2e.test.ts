@@ -47,6 +47,26 @@ describe("abuse and load", () => {
     expect(app.logs().filter((l) => l["msg"] === "request over the per-person limit").map((l) => l["notify"])).toEqual([true, false]);
   });
 
+  it("never answers a bot over its limit with a comment: two Apps must not loop", async () => {
+    const scene = newScene(github);
+    const bot = { login: "other-app[bot]" };
+    for (let i = 0; i < 4; i++) {
+      const comment = github.addComment({ owner: scene.repo.owner.login, repo: scene.repo.name, number: scene.issue.number, body: `@devbuddy ping ${i}`, user: bot.login });
+      const payload = commentPayload(scene, comment);
+      const response = await deliverWebhook({ url: app.webhookUrl, secret: WEBHOOK_SECRET, event: "issue_comment", payload: { ...payload, sender: { ...(payload["sender"] as object), type: "Bot" } } });
+      expect(response.status).toBe(200);
+    }
+    // Two within the limit: read the config, found the bot not allowed, did nothing. Two over it: nothing at all.
+    await until(app, "the bot's requests to be handled", () =>
+      app.logs().filter((l) => l["msg"] === "mention by a bot" && l["sender"] === bot.login && l["allowed"] === false).length === 2 &&
+      app.logs().filter((l) => l["msg"] === "request over the per-person limit" && l["sender"] === bot.login).length === 2
+        ? true
+        : undefined,
+    );
+    expect(github.writes().filter((w) => w.path.includes(`/repos/${scene.repo.full_name}/`))).toEqual([]);
+    expect(botAnswers(github, scene)).toEqual([]);
+  });
+
   it("answers a flood of deliveries that do not mention it without one GitHub or model request", async () => {
     const scene = newScene(github);
     const comment = github.addComment({ owner: scene.repo.owner.login, repo: scene.repo.name, number: scene.issue.number, body: "LGTM, merging. cc @alice", user: "bob" });
