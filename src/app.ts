@@ -5,12 +5,15 @@ import { systemPrompt } from "./conversation/system-prompt.js";
 import { InstallationGitHub } from "./github/github-adapter.js";
 import type { MentionEvent } from "./handlers/mention-event.js";
 import { mayMention, parseMention } from "./mentions/parse-mention.js";
-import { runAnswer } from "./runs/answer-run.js";
+import { INTERRUPTED_NOTICE, runAnswer } from "./runs/answer-run.js";
 import { authorize, loadRepoConfig } from "./runs/authorize.js";
-import { MemoryJournal, type DeliveryJournal } from "./runs/delivery-journal.js";
-import { RunCoordinator } from "./runs/run-coordinator.js";
+import { planRecovery } from "./runs/recovery.js";
+import { RunCoordinator, type RunHandle, type RunTicket } from "./runs/run-coordinator.js";
+import type { RunJournal, RunRecord } from "./state/run-journal.js";
+import { SqliteJournal } from "./state/sqlite-journal.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
 import { renderComment } from "./comments/comment-format.js";
+import { isGitHubError } from "./github/errors.js";
 import { RequestLimiter } from "./limits/request-limiter.js";
 import { WriteScheduler } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
@@ -29,7 +32,8 @@ export interface DevbuddyDeps {
   readonly model: ModelClient;
   /** The App's slug, from `GET /app`; resolved once, at start-up. */
   readonly slug: () => Promise<string>;
-  readonly journal?: DeliveryJournal;
+  /** Handled deliveries and runs in progress; in memory (lost on restart) when not given. */
+  readonly journal?: RunJournal;
 }
 
 /** Per-event readers the handler provides (they need Probot's context). */
@@ -46,8 +50,20 @@ export class ShuttingDownError extends Error {
   readonly status = 503;
 }
 
+/** What a run needs from outside: GitHub as the installation, and the event's own readers. */
+interface RunContext {
+  readonly octokit: ProbotOctokit;
+  readonly sources: MentionSources;
+}
+
+const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
+
+/** Claims older than this are forgotten: GitHub lets a delivery be redelivered for 3 days. */
+const CLAIM_RETENTION_MS = 7 * 24 * 3_600_000;
+
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
+  readonly #journal: RunJournal;
   readonly #schedulers = new Map<number, WriteScheduler>();
   readonly #snapshots: SnapshotCache;
   /** Requests per person and installation: spam, a loop or a stranger cannot spend the budgets. */
@@ -56,10 +72,11 @@ export class Devbuddy {
 
   constructor(deps: DevbuddyDeps) {
     this.#deps = deps;
+    this.#journal = deps.journal ?? new SqliteJournal(":memory:", { log: deps.log });
     this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.coordinator = new RunCoordinator({
-      journal: deps.journal ?? new MemoryJournal(),
+      journal: this.#journal,
       clock: deps.clock,
       log: deps.log.child({ name: "runs" }),
       graceMs: deps.settings.shutdown.graceMs,
@@ -102,76 +119,157 @@ export class Devbuddy {
     if (this.coordinator.closed) throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
 
     const api = new InstallationGitHub(octokit, this.scheduler(event.installationId));
-    const issueKey = `${event.installationId}/${event.repo.owner}/${event.repo.repo}#${event.issue.number}`;
     const log = this.#deps.log.child({ delivery: event.deliveryId });
 
     if (mention.command === "stop") {
       // A bot cannot stop an answer; reacting to it would feed a loop.
       if (event.sender.type === "Bot") return "ignored";
-      if (!this.coordinator.claim(event)) return "duplicate";
+      if (!(await this.coordinator.claim(event))) return "duplicate";
       if (!this.#withinLimit(event, api, log)) return "over-limit";
-      void this.coordinator.track(this.#stop(event, api, sources, issueKey, log));
+      void this.coordinator.track(this.#stop(event, api, sources, this.#ticket(event).issueKey, log));
       return "stop-requested";
     }
-    const runId = randomUUID().replaceAll("-", "").slice(0, 12);
-    const { settings, clock, model } = this.#deps;
     let overLimit = false;
-    const ticket = { deliveryId: event.deliveryId, triggerKey: event.triggerKey, issueKey, installationKey: String(event.installationId) };
-    const result = this.coordinator.submit(ticket, (handle) => {
+    const result = await this.coordinator.submit(this.#ticket(event), (handle) => {
       // Counted here, once a request is known not to be a redelivery.
       if (!this.#withinLimit(event, api, log)) {
         overLimit = true;
         return Promise.resolve();
       }
-      return runAnswer(
-        {
-          deliveryId: event.deliveryId,
-          installationId: event.installationId,
-          repo: event.repo,
-          issue: event.issue,
-          target: event.target,
-          triggerKey: event.triggerKey,
-          ...(event.triggerComment ? { triggerComment: event.triggerComment } : {}),
-          sender: event.sender.login,
-          senderType: event.sender.type,
-        },
-        handle,
-        {
-          api,
-          model,
-          botLogin: `${slug}[bot]`,
-          systemPrompt: (options) => systemPrompt(`${slug}[bot]`, options),
-          planning: {
-            loadConfig: sources.loadConfig,
-            configDefaults: settings.planner,
-            loadRepository: (request) =>
-              this.#snapshots.get(
-                api,
-                event.repo,
-                {
-                  ...(request.include ? { include: request.include } : {}),
-                  exclude: request.exclude,
-                  limits: settings.repository,
-                  priority: request.priority,
-                  pinned: request.pinned,
-                  signal: request.signal,
-                },
-                log,
-              ),
-          },
-          clock,
-          log,
-          editIntervalMs: settings.editIntervalMs,
-          finalWrite: settings.finalWrite,
-          maxThreadComments: settings.maxThreadComments,
-          maxRunTokens: settings.maxRunTokens,
-          runId,
-        },
-      );
+      return this.#answer(event, { octokit, sources }, handle, newRunId(), 1, log);
     });
     if (result === "shutting-down") throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
     if (result === "duplicate") log.info({ trigger: event.triggerKey }, "redelivered request ignored");
     return overLimit ? "over-limit" : result;
+  }
+
+  #ticket(event: MentionEvent): RunTicket {
+    return {
+      deliveryId: event.deliveryId,
+      triggerKey: event.triggerKey,
+      issueKey: `${event.installationId}/${event.repo.owner}/${event.repo.repo}#${event.issue.number}`,
+      installationKey: String(event.installationId),
+    };
+  }
+
+  /** One answer, recorded in the journal from acceptance to its closed comment. */
+  async #answer(event: MentionEvent, context: RunContext, handle: RunHandle, runId: string, attempt: number, log: Logger): Promise<void> {
+    const api = new InstallationGitHub(context.octokit, this.scheduler(event.installationId));
+    const slug = await this.#deps.slug();
+    const { settings, clock, model } = this.#deps;
+    const journal = this.#journal;
+    // The journal is there for the next process; a write it refuses (a full disk) must not cost this answer.
+    const record = (what: string, write: Promise<void>): void =>
+      void write.catch((error: unknown) => log.warn({ err: error, runId }, `could not record ${what} in the run journal`));
+    await journal.runAccepted({ runId, event, attempt }).catch((error: unknown) => log.warn({ err: error, runId }, "could not record the run in the journal"));
+    const closed = await runAnswer(
+      {
+        deliveryId: event.deliveryId,
+        installationId: event.installationId,
+        repo: event.repo,
+        issue: event.issue,
+        target: event.target,
+        triggerKey: event.triggerKey,
+        ...(event.triggerComment ? { triggerComment: event.triggerComment } : {}),
+        sender: event.sender.login,
+        senderType: event.sender.type,
+      },
+      handle,
+      {
+        api,
+        model,
+        botLogin: `${slug}[bot]`,
+        systemPrompt: (options) => systemPrompt(`${slug}[bot]`, options),
+        planning: {
+          loadConfig: context.sources.loadConfig,
+          configDefaults: settings.planner,
+          loadRepository: (request) =>
+            this.#snapshots.get(
+              api,
+              event.repo,
+              {
+                ...(request.include ? { include: request.include } : {}),
+                exclude: request.exclude,
+                limits: settings.repository,
+                priority: request.priority,
+                pinned: request.pinned,
+                signal: request.signal,
+              },
+              log,
+            ),
+        },
+        clock,
+        log,
+        editIntervalMs: settings.editIntervalMs,
+        finalWrite: settings.finalWrite,
+        maxThreadComments: settings.maxThreadComments,
+        maxRunTokens: settings.maxRunTokens,
+        runId,
+        progress: {
+          answering: () => record("the acknowledged run", journal.runAnswering(runId)),
+          written: (parts) => record("the answer's comments", journal.partsWritten(runId, parts)),
+        },
+      },
+    );
+    // An answer whose last write failed stays in the journal: the next start closes it.
+    if (closed) record("the run's end", journal.runEnded(runId));
+  }
+
+  /**
+   * Finds the runs an earlier process left unfinished (it was killed, or ran out of
+   * memory) and deals with each once: a comment cut off mid-answer is closed with the
+   * text it has and a notice; a request that had not shown anything yet is answered
+   * again, once. Runs in the background; the App takes new work meanwhile.
+   */
+  async recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+    const log = this.#deps.log.child({ name: "recovery" });
+    await this.#journal.prune(CLAIM_RETENTION_MS);
+    const runs = await this.#journal.unfinished();
+    if (runs.length > 0) log.info({ runs: runs.length }, "found runs an earlier process left unfinished");
+    for (const run of runs) {
+      if (!(await this.#journal.adopt(run.runId, run.instance))) continue;
+      const runLog = log.child({ runId: run.runId, delivery: run.event.deliveryId, attempt: run.attempt });
+      try {
+        await this.#recoverRun(run, contextFor, runLog);
+      } catch (error) {
+        // Left in the journal: the next start tries again.
+        runLog.warn({ err: error }, "could not recover an unfinished run");
+      }
+    }
+  }
+
+  async #recoverRun(run: RunRecord, contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
+    const recovery = planRecovery(run, INTERRUPTED_NOTICE);
+    const { event } = run;
+    if (recovery.kind === "forget") return this.#journal.runEnded(run.runId);
+    if (recovery.kind === "resume") {
+      log.info("resuming a request that had shown nothing before the restart");
+      const context = await contextFor(run);
+      void this.coordinator.start(this.#ticket(event), (handle) => this.#answer(event, context, handle, run.runId, recovery.attempt, log));
+      return;
+    }
+    const api = new InstallationGitHub((await contextFor(run)).octokit, this.scheduler(event.installationId));
+    const issue = { ...event.repo, issueNumber: event.issue.number };
+    if (recovery.kind === "close") {
+      log.info({ parts: recovery.edits.length }, "closing an answer cut off by the restart");
+      for (const edit of recovery.edits) {
+        await api.write({ priority: "essential", key: run.runId }, (w) => w.updateComment(issue, edit.commentId, edit.body)).catch((error: unknown) => {
+          // A deleted comment has nothing left to close.
+          if (!isGitHubError(error, "not-found")) throw error;
+        });
+      }
+    } else if (recovery.notice) {
+      log.warn("a request was interrupted by restarts twice; giving up on it");
+      const body = renderComment({
+        text: "",
+        meta: { v: 1, run: run.runId, part: 1, state: "interrupted", trigger: event.triggerKey },
+        notice: recovery.notice,
+      });
+      await api.write({ priority: "essential", key: run.runId }, (w) => w.createComment(issue, body));
+    } else {
+      log.warn("a request was interrupted by restarts twice before it was authorized; dropping it");
+    }
+    await this.#journal.runEnded(run.runId);
   }
 
   /**
@@ -195,7 +293,7 @@ export class Devbuddy {
       `so this one was not answered. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
     const body = renderComment({
       text: "",
-      meta: { v: 1, run: randomUUID().replaceAll("-", "").slice(0, 12), part: 1, state: "failed", trigger: event.triggerKey },
+      meta: { v: 1, run: newRunId(), part: 1, state: "failed", trigger: event.triggerKey },
       notice,
     });
     try {
@@ -222,7 +320,8 @@ export class Devbuddy {
     }
   }
 
-  shutdown(): Promise<void> {
-    return this.coordinator.shutdown();
+  async shutdown(): Promise<void> {
+    await this.coordinator.shutdown();
+    this.#journal.close();
   }
 }

@@ -1,10 +1,13 @@
-import type { ApplicationFunction, Context } from "probot";
+import { Context, type ApplicationFunction, type ProbotOctokit } from "probot";
 import { Devbuddy } from "./app.js";
 import { loadSettings, SettingsError, type Settings } from "./config/settings.js";
 import { fetchAppSlug } from "./github/github-adapter.js";
-import { toMentionEvent, type MentionContext } from "./handlers/mention-event.js";
+import { toMentionEvent, type MentionContext, type MentionEvent } from "./handlers/mention-event.js";
+import type { RunJournal } from "./state/run-journal.js";
+import { SqliteJournal } from "./state/sqlite-journal.js";
 import { OpenAIModelClient, type ModelClient } from "./streaming/model-client.js";
 import { systemClock, type Clock } from "./util/clock.js";
+import type { Logger } from "./util/logger.js";
 
 /**
  * The Probot app function: wires webhook events to devbuddy and nothing more. Also the
@@ -16,6 +19,8 @@ export interface DevbuddyAppOptions {
   readonly settings?: Settings;
   readonly clock?: Clock;
   readonly model?: ModelClient;
+  /** Default: the SQLite file at DEVBUDDY_STATE_PATH. */
+  readonly journal?: RunJournal;
   /** Receives the instance, e.g. to shut it down on SIGTERM. */
   readonly onReady?: (devbuddy: Devbuddy) => void;
 }
@@ -63,18 +68,40 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
     };
     resolveSlug().catch((error: unknown) => log.error({ err: error }, "could not learn the App's slug; will retry on the next event"));
 
-    const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug });
+    const journal = options.journal ?? openJournal(settings.statePath, log);
+    const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug, journal });
     options.onReady?.(devbuddy);
 
+    // context.config reads .github/devbuddy.yml from the default branch, following `_extends`
+    // and falling back to the owner's .github repository, as every Probot app does.
+    const sourcesOf = (context: Pick<Context, "config">) => ({ loadConfig: () => context.config("devbuddy.yml") });
     const onEvent = async (context: MentionContext): Promise<void> => {
       const event = toMentionEvent(context);
-      // context.config reads .github/devbuddy.yml from the default branch, following `_extends`
-      // and falling back to the owner's .github repository, as every Probot app does.
-      if (event) await devbuddy.onMention(event, context.octokit, { loadConfig: () => context.config("devbuddy.yml") });
+      if (event) await devbuddy.onMention(event, context.octokit, sourcesOf(context));
     };
+
+    // Runs an earlier process left unfinished (a crash, a kill) are closed or resumed, as
+    // their installation, with a context rebuilt from what the journal kept of the event.
+    const contextFor = async ({ event }: { event: MentionEvent }) => {
+      const octokit = (await app.auth(event.installationId)) as ProbotOctokit;
+      const payload = { repository: { owner: { login: event.repo.owner }, name: event.repo.repo }, installation: { id: event.installationId } };
+      const context = new Context({ id: event.deliveryId, name: "issue_comment", payload } as never, octokit, app.log);
+      return { octokit, sources: sourcesOf(context) };
+    };
+    void devbuddy.coordinator.track(
+      devbuddy.recover(contextFor).catch((error: unknown) => log.error({ err: error }, "could not recover the runs an earlier process left unfinished")),
+    );
     app.on("issue_comment.created", (context: Context<"issue_comment.created">) => onEvent(context));
     app.on("issues.opened", (context: Context<"issues.opened">) => onEvent(context));
   };
+}
+
+function openJournal(path: string, log: Logger): RunJournal {
+  try {
+    return new SqliteJournal(path, { log: log.child({ name: "journal" }) });
+  } catch (error) {
+    throw new SettingsError(`DEVBUDDY_STATE_PATH: cannot open the run journal at ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export default devbuddyApp();

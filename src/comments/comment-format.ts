@@ -27,7 +27,7 @@ const META_PATTERN = /<!-- devbuddy:meta (\{.*\}) -->\s*$/;
 
 export type PartState = "streaming" | "done" | "failed" | "stopped" | "interrupted";
 
-const metaSchema = z.object({
+export const metaSchema = z.object({
   v: z.literal(1),
   run: z.string().min(1).max(64),
   part: z.number().int().min(1),

@@ -52,6 +52,7 @@ const envSchema = z.object({
   DEVBUDDY_REPO_MAX_BYTES: int(100_000, 1_000_000_000, 30_000_000),
   DEVBUDDY_REPO_MAX_FILES: int(1, 100_000, 5_000),
   DEVBUDDY_REPO_CACHE_BYTES: int(0, 4_000_000_000, 200_000_000),
+  DEVBUDDY_STATE_PATH: optionalText.transform((v) => v ?? ".devbuddy/state.sqlite"),
   DEVBUDDY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   NODE_ENV: z.string().optional(),
 });
@@ -89,6 +90,8 @@ export interface Settings {
   readonly maxRunTokens: number;
   /** Answers one installation may have running at once; more wait their turn. */
   readonly concurrentRuns: number;
+  /** The run journal's SQLite file (relative to the working directory), or ":memory:" to keep nothing across restarts. */
+  readonly statePath: string;
   readonly planner: {
     /** Whether the model supports function calling (a repository's config may say otherwise). */
     readonly tools: boolean;
@@ -151,6 +154,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     maxRunTokens: e.DEVBUDDY_RUN_TOKENS,
     concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
+    statePath: e.DEVBUDDY_STATE_PATH,
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,
       limits: {

@@ -22,7 +22,7 @@ import type {
   ReactionTarget,
   RepoRef,
 } from "../github/github-adapter.js";
-import { LiveComment, type FinalOutcome } from "../streaming/live-comment.js";
+import { LiveComment, type FinalOutcome, type WrittenPart } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
 import type { FinishReason, ModelError, TokenUsage } from "../streaming/stream-parts.js";
 import type { Clock } from "../util/clock.js";
@@ -85,6 +85,15 @@ export interface AnswerRunDeps {
   /** Tokens one answer may cost in all (DEVBUDDY_RUN_TOKENS). */
   readonly maxRunTokens: number;
   readonly runId: string;
+  /** Told what the run shows on GitHub, so that an answer cut off by a crash can be closed after a restart. */
+  readonly progress?: RunProgress;
+}
+
+export interface RunProgress {
+  /** The run was authorized and acknowledged: from now on it is visible. */
+  answering(): void;
+  /** What each comment of the answer now shows. */
+  written(parts: readonly WrittenPart[]): void;
 }
 
 function cancelReason(signal: AbortSignal): CancelReason | undefined {
@@ -93,6 +102,8 @@ function cancelReason(signal: AbortSignal): CancelReason | undefined {
 }
 
 const RETRY_HINT = "Mention me again to retry.";
+/** Shown on an answer cut off by a restart: by a graceful shutdown, or found after a crash. */
+export const INTERRUPTED_NOTICE = "⏸️ Interrupted: devbuddy was restarted while writing this answer. Mention me again to continue.";
 
 export function decideOutcome(input: {
   readonly text: string;
@@ -102,10 +113,7 @@ export function decideOutcome(input: {
 }): FinalOutcome {
   if (input.cancel?.kind === "stop") return { state: "stopped", notice: `⏹️ Stopped at the request of ${input.cancel.by}.` };
   if (input.cancel?.kind === "shutdown") {
-    return {
-      state: "interrupted",
-      notice: "⏸️ Interrupted: devbuddy was restarted while writing this answer. Mention me again to continue.",
-    };
+    return { state: "interrupted", notice: INTERRUPTED_NOTICE };
   }
   if (input.failure) {
     const lead = input.text.length > 0 ? "⚠️ This answer is incomplete." : "⚠️ devbuddy could not answer.";
@@ -157,7 +165,12 @@ function toolRoom(limits: RepoConfig["limits"]): number {
 const STARTING_CONTEXT_SHARE = 0.35;
 const STARTING_CONTEXT_MAX_TOKENS = 24_000;
 
-export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps: AnswerRunDeps): Promise<void> {
+/**
+ * Resolves to true once nothing on GitHub is left saying "writing…": the answer was closed,
+ * or never posted. False when its last write could not be delivered, so that a later
+ * start of the App can still close it.
+ */
+export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps: AnswerRunDeps): Promise<boolean> {
   const { api, clock, runId } = deps;
   const issueRef: IssueRef = { ...request.repo, issueNumber: request.issue.number };
   const log = deps.log.child({ runId, issue: `${request.repo.owner}/${request.repo.repo}#${request.issue.number}` });
@@ -173,13 +186,14 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   } catch (error) {
     log.error({ err: error, sender: request.sender }, "could not read the sender's permission; not answering");
     await react("confused");
-    return;
+    return true;
   }
-  if (authorization === "ignored") return;
+  if (authorization === "ignored") return true;
   if (authorization === "denied") {
     await react("confused");
-    return;
+    return true;
   }
+  deps.progress?.answering();
   void react("eyes");
 
   // What the plan's references are checked against; known once the repository was read.
@@ -197,6 +211,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     editIntervalMs: deps.editIntervalMs,
     finalAttempts: deps.finalWrite.attempts,
     finalBackoffMs: deps.finalWrite.backoffMs,
+    ...(deps.progress ? { onWritten: deps.progress.written } : {}),
   });
   const notes: string[] = [];
   const configProblem = configNotice(problems);
@@ -207,8 +222,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     await handle.waitForTurn();
   } catch {
     // Stopping before the turn came: the App is shutting down.
-    await live.finish(decideOutcome({ text: "", cancel: { kind: "shutdown" } }), handle.flushSignal);
-    return;
+    return (await live.finish(decideOutcome({ text: "", cancel: { kind: "shutdown" } }), handle.flushSignal)).delivered;
   }
 
   let thread: ThreadEntry[];
@@ -226,13 +240,13 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     }
   } catch (error) {
     log.error({ err: error }, "could not read the issue thread");
-    await live.finish({ state: "failed", notice: `⚠️ devbuddy could not read this issue's comments from GitHub. ${RETRY_HINT}` }, handle.flushSignal);
+    const delivery = await live.finish({ state: "failed", notice: `⚠️ devbuddy could not read this issue's comments from GitHub. ${RETRY_HINT}` }, handle.flushSignal);
     await react("confused");
-    return;
+    return delivery.delivered;
   }
   if (alreadyAnswered(thread, deps.botLogin, request.triggerKey)) {
     log.info({ trigger: request.triggerKey }, "this request already has an answer; not answering again");
-    return;
+    return true;
   }
   if (request.triggerComment && !thread.some((c) => c.id === request.triggerComment?.id)) {
     thread.push(request.triggerComment);
@@ -376,6 +390,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   const delivery = await live.finish(outcome, handle.flushSignal);
   if (outcome.state === "done" && delivery.delivered) await react("rocket");
   else if (outcome.state === "failed" || !delivery.delivered) await react("confused");
+  return delivery.delivered;
 }
 
 function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig, maxRunTokens: number): string {

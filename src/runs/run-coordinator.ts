@@ -1,6 +1,6 @@
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import type { DeliveryJournal } from "./delivery-journal.js";
+import type { RunJournal } from "../state/run-journal.js";
 
 /**
  * Background work of the App, outside the webhook's HTTP response:
@@ -48,7 +48,8 @@ interface Tracked {
 }
 
 export interface RunCoordinatorOptions {
-  readonly journal: DeliveryJournal;
+  /** Where handled deliveries are recorded; durable, so a redelivery after a restart is still recognized. */
+  readonly journal: Pick<RunJournal, "claim">;
   readonly clock: Clock;
   readonly log: Logger;
   readonly graceMs: number;
@@ -80,11 +81,21 @@ export class RunCoordinator {
     return this.#closed;
   }
 
-  /** Runs `execute` in the background, unless this request was seen before or the App is stopping. */
-  submit(ticket: RunTicket, execute: (handle: RunHandle) => Promise<void>): SubmitResult {
+  /**
+   * Runs `execute` in the background, unless this request was seen before or the App is
+   * stopping. Resolves once the request is recorded, before `execute` starts.
+   */
+  async submit(ticket: RunTicket, execute: (handle: RunHandle) => Promise<void>): Promise<SubmitResult> {
     if (this.#closed) return "shutting-down";
-    if (!this.claim(ticket)) return "duplicate";
+    if (!(await this.claim(ticket))) return "duplicate";
+    return this.start(ticket, execute);
+  }
 
+  /**
+   * Runs `execute` for a request already claimed (one resumed after a restart). A run
+   * started while the App stops is cancelled before its turn and closes its comment.
+   */
+  start(ticket: RunTicket, execute: (handle: RunHandle) => Promise<void>): "accepted" {
     const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false, holdsSlot: false };
     const previous = this.#tails.get(ticket.issueKey) ?? Promise.resolve();
     let release!: () => void;
@@ -175,12 +186,8 @@ export class RunCoordinator {
   }
 
   /** True the first time a delivery and its trigger are seen; false for any redelivery. */
-  claim(ticket: Pick<RunTicket, "deliveryId" | "triggerKey">): boolean {
-    const { journal } = this.#opts;
-    if (journal.seen(`delivery:${ticket.deliveryId}`) || journal.seen(`trigger:${ticket.triggerKey}`)) return false;
-    journal.remember(`delivery:${ticket.deliveryId}`);
-    journal.remember(`trigger:${ticket.triggerKey}`);
-    return true;
+  claim(ticket: Pick<RunTicket, "deliveryId" | "triggerKey">): Promise<boolean> {
+    return this.#opts.journal.claim([`delivery:${ticket.deliveryId}`, `trigger:${ticket.triggerKey}`]);
   }
 
   /** Cancels the run that currently has the issue's turn. True if there was one. */

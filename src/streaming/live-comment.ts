@@ -1,4 +1,4 @@
-import { MAX_PART_CHARS, renderComment, splitText, type PartState } from "../comments/comment-format.js";
+import { MAX_PART_CHARS, renderComment, splitText, type PartState, type RenderInput } from "../comments/comment-format.js";
 import { isGitHubError } from "../github/errors.js";
 import type { GitHubWrites, InstallationApi, IssueRef } from "../github/github-adapter.js";
 import type { Clock } from "../util/clock.js";
@@ -42,16 +42,26 @@ export interface LiveCommentOptions {
    * planner links and marks the references it names). Default: as it is.
    */
   readonly present?: (text: string) => string;
+  /** Told after every successful write what each part now shows (the run journal keeps it, to close the answer after a crash). */
+  readonly onWritten?: (parts: readonly WrittenPart[]) => void;
+}
+
+/** A part as GitHub shows it: its comment, and what it was rendered from. */
+export interface WrittenPart {
+  readonly id: number;
+  readonly url: string;
+  readonly input: RenderInput;
 }
 
 interface Part {
   id?: number;
   url?: string;
-  /** Body last written successfully. */
+  /** Body last written successfully, and what it was rendered from. */
   written?: string;
+  input?: RenderInput;
 }
 
-type Write = { readonly kind: "create" | "update"; readonly index: number; readonly body: string };
+type Write = { readonly kind: "create" | "update"; readonly index: number; readonly body: string; readonly input: RenderInput };
 
 const MAX_RECREATIONS = 3;
 
@@ -184,7 +194,7 @@ export class LiveComment {
       );
   }
 
-  #desired(): string[] {
+  #desired(): Array<{ readonly input: RenderInput; readonly body: string }> {
     const shown = this.#opts.present ? this.#opts.present(this.#text) : this.#text;
     const chunks = splitText(shown, this.#opts.maxPartChars ?? MAX_PART_CHARS);
     const state: PartState = this.#final?.state ?? "streaming";
@@ -192,7 +202,7 @@ export class LiveComment {
     return chunks.map((text, index) => {
       const previousUrl = this.#parts[index - 1]?.url;
       const nextUrl = this.#parts[index + 1]?.url;
-      return renderComment({
+      const input: RenderInput = {
         text,
         meta: {
           v: 1,
@@ -209,7 +219,8 @@ export class LiveComment {
         ...(previousUrl ? { previousUrl } : {}),
         ...(nextUrl ? { nextUrl } : {}),
         ...(this.#final ? { parts: chunks.length } : {}),
-      });
+      };
+      return { input, body: renderComment(input) };
     });
   }
 
@@ -217,10 +228,10 @@ export class LiveComment {
   #next(): Write | null {
     const desired = this.#desired();
     const missing = desired.findIndex((_, i) => this.#parts[i]?.id === undefined);
-    if (missing >= 0) return { kind: "create", index: missing, body: desired[missing] as string };
-    const stale = desired.findIndex((body, i) => this.#parts[i]?.written !== body);
-    if (stale >= 0) return { kind: "update", index: stale, body: desired[stale] as string };
-    return null;
+    const stale = missing >= 0 ? missing : desired.findIndex((want, i) => this.#parts[i]?.written !== want.body);
+    if (stale < 0) return null;
+    const want = desired[stale] as { input: RenderInput; body: string };
+    return { kind: missing >= 0 ? "create" : "update", index: stale, ...want };
   }
 
   async #writeOnce(writes: GitHubWrites): Promise<void> {
@@ -235,6 +246,10 @@ export class LiveComment {
       part.id = posted.id;
       part.url = posted.url;
       part.written = next.body;
+      part.input = next.input;
+      this.#opts.onWritten?.(
+        this.#parts.flatMap((p) => (p.id !== undefined && p.url !== undefined && p.input ? [{ id: p.id, url: p.url, input: p.input }] : [])),
+      );
     } catch (error) {
       if (!(isGitHubError(error, "not-found") && next.kind === "update")) throw error;
       // Someone deleted this part. The next write posts it again (GitHub cannot restore a
@@ -244,6 +259,7 @@ export class LiveComment {
       delete part.id;
       delete part.url;
       delete part.written;
+      delete part.input;
     } finally {
       this.#lastWriteEndedAt = this.#opts.clock.now();
     }

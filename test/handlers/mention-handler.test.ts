@@ -45,7 +45,7 @@ beforeEach(async () => {
   const probot = new Probot({ githubToken: "test", Octokit: TestOctokit, log });
   const model = new ScriptedModel();
   let devbuddy!: Devbuddy;
-  const settings = loadSettings({ NODE_ENV: "test", DEVBUDDY_TIME_SCALE: "0.01", OPENAI_API_KEY: "sk-test" });
+  const settings = loadSettings({ NODE_ENV: "test", DEVBUDDY_TIME_SCALE: "0.01", OPENAI_API_KEY: "sk-test", DEVBUDDY_STATE_PATH: ":memory:" });
   await probot.load(devbuddyApp({ settings, model, onReady: (d) => (devbuddy = d) }));
   // The App learns its slug once, at load.
   await vi.waitFor(() => expect(github.isDone()).toBe(true));

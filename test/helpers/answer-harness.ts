@@ -1,5 +1,5 @@
 import { runAnswer, type AnswerRequest } from "../../src/runs/answer-run.js";
-import { MemoryJournal } from "../../src/runs/delivery-journal.js";
+import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { RunCoordinator } from "../../src/runs/run-coordinator.js";
 import { loadSnapshot } from "../../src/repository/repo-snapshot.js";
 import { loadFixtureRepo } from "./fixture-repo.js";
@@ -42,10 +42,10 @@ export function setup(options: SetupOptions = {}) {
   github.permissions.set("maint", "maintain");
   const sha = (options.repository ?? true) ? github.seedFiles(loadFixtureRepo()) : "";
   const model = new ScriptedModel();
-  const coordinator = new RunCoordinator({ journal: new MemoryJournal(), clock, log, graceMs: 5_000, flushMs: 10_000 });
+  const coordinator = new RunCoordinator({ journal: new SqliteJournal(":memory:"), clock, log, graceMs: 5_000, flushMs: 10_000 });
   const start = (request: AnswerRequest = REQUEST, runId = "run1") => {
-    let finished!: Promise<void>;
-    coordinator.submit({ deliveryId: request.deliveryId, triggerKey: request.triggerKey, issueKey: "1/o/r#1" }, (handle) => {
+    let finished!: Promise<boolean>;
+    coordinator.start({ deliveryId: request.deliveryId, triggerKey: request.triggerKey, issueKey: "1/o/r#1" }, (handle) => {
       finished = runAnswer(request, handle, {
         api: github,
         model,
@@ -80,7 +80,7 @@ export function setup(options: SetupOptions = {}) {
         maxRunTokens: 1_000_000,
         runId,
       });
-      return finished;
+      return finished.then(() => undefined);
     });
     return () => finished;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryJournal } from "../../src/runs/delivery-journal.js";
+import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { RunCoordinator, type CancelReason, type RunHandle, type RunTicket } from "../../src/runs/run-coordinator.js";
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
@@ -7,7 +7,7 @@ import { recordingLogger } from "../helpers/recording-logger.js";
 function setup(maxConcurrentPerInstallation?: number) {
   const clock = new ManualClock();
   const coordinator = new RunCoordinator({
-    journal: new MemoryJournal(),
+    journal: new SqliteJournal(":memory:"),
     clock,
     log: recordingLogger(),
     graceMs: 10_000,
@@ -45,12 +45,12 @@ function controllableRun(events: string[], name: string) {
 }
 
 describe("RunCoordinator", () => {
-  it("accepts a request once: a redelivered delivery id or the same trigger is a duplicate", () => {
+  it("accepts a request once: a redelivered delivery id or the same trigger is a duplicate", async () => {
     const { coordinator } = setup();
-    expect(coordinator.submit(ticket(1), async () => undefined)).toBe("accepted");
-    expect(coordinator.submit(ticket(1), async () => undefined)).toBe("duplicate");
-    expect(coordinator.submit({ ...ticket(2), triggerKey: "c1" }, async () => undefined)).toBe("duplicate");
-    expect(coordinator.submit({ ...ticket(3), deliveryId: "d1" }, async () => undefined)).toBe("duplicate");
+    expect(await coordinator.submit(ticket(1), async () => undefined)).toBe("accepted");
+    expect(await coordinator.submit(ticket(1), async () => undefined)).toBe("duplicate");
+    expect(await coordinator.submit({ ...ticket(2), triggerKey: "c1" }, async () => undefined)).toBe("duplicate");
+    expect(await coordinator.submit({ ...ticket(3), deliveryId: "d1" }, async () => undefined)).toBe("duplicate");
   });
 
   it("runs mentions on one issue one after another, in order, and other issues alongside", async () => {
@@ -58,9 +58,9 @@ describe("RunCoordinator", () => {
     const a = controllableRun(events, "a");
     const b = controllableRun(events, "b");
     const other = controllableRun(events, "other");
-    coordinator.submit(ticket(1), a.execute);
-    coordinator.submit(ticket(2), b.execute);
-    coordinator.submit(ticket(3, "1/o/r#2"), other.execute);
+    await coordinator.submit(ticket(1), a.execute);
+    await coordinator.submit(ticket(2), b.execute);
+    await coordinator.submit(ticket(3, "1/o/r#2"), other.execute);
     await settle();
     expect(events).toEqual(["a:start", "other:start"]);
     a.release();
@@ -75,15 +75,15 @@ describe("RunCoordinator", () => {
   it("lets at most N runs of one installation hold a turn, hands each freed turn to the next in order, and leaves other installations alone", async () => {
     const { coordinator, events } = setup(2);
     const runs = ["a", "b", "c", "d"].map((name) => controllableRun(events, name));
-    runs.forEach((run, i) => coordinator.submit({ ...ticket(i + 1, `1/o/r#${i + 1}`), installationKey: "1" }, run.execute));
+    for (const [i, run] of runs.entries()) await coordinator.submit({ ...ticket(i + 1, `1/o/r#${i + 1}`), installationKey: "1" }, run.execute);
     const elsewhere = controllableRun(events, "elsewhere");
-    coordinator.submit({ ...ticket(9, "2/o/r#1"), installationKey: "2" }, elsewhere.execute);
+    await coordinator.submit({ ...ticket(9, "2/o/r#1"), installationKey: "2" }, elsewhere.execute);
     await settle();
     expect(events).toEqual(["a:start", "b:start", "elsewhere:start"]);
     runs[1]?.release();
     // A newcomer arriving as b ends must not take the turn b hands to c.
     const late = controllableRun(events, "late");
-    coordinator.submit({ ...ticket(5, "1/o/r#5"), installationKey: "1" }, late.execute);
+    await coordinator.submit({ ...ticket(5, "1/o/r#5"), installationKey: "1" }, late.execute);
     await settle();
     expect(events).toEqual(["a:start", "b:start", "elsewhere:start", "b:done", "c:start"]);
     runs[0]?.release();
@@ -103,8 +103,8 @@ describe("RunCoordinator", () => {
     const { coordinator, events, clock } = setup(1);
     const a = controllableRun(events, "a");
     const b = controllableRun(events, "b");
-    coordinator.submit({ ...ticket(1, "1/o/r#1"), installationKey: "1" }, a.execute);
-    coordinator.submit({ ...ticket(2, "1/o/r#2"), installationKey: "1" }, b.execute);
+    await coordinator.submit({ ...ticket(1, "1/o/r#1"), installationKey: "1" }, a.execute);
+    await coordinator.submit({ ...ticket(2, "1/o/r#2"), installationKey: "1" }, b.execute);
     await settle();
     const stopping = coordinator.shutdown();
     await settle();
@@ -118,8 +118,8 @@ describe("RunCoordinator", () => {
     const { coordinator, events } = setup();
     const a = controllableRun(events, "a");
     const b = controllableRun(events, "b");
-    coordinator.submit(ticket(1), a.execute);
-    coordinator.submit(ticket(2), b.execute);
+    await coordinator.submit(ticket(1), a.execute);
+    await coordinator.submit(ticket(2), b.execute);
     await settle();
     expect(coordinator.stop("1/o/r#1", "maintainer")).toBe(true);
     await settle();
@@ -133,13 +133,13 @@ describe("RunCoordinator", () => {
     const { coordinator, events, clock } = setup();
     const a = controllableRun(events, "a");
     const b = controllableRun(events, "b");
-    coordinator.submit(ticket(1), a.execute);
-    coordinator.submit(ticket(2), b.execute);
+    await coordinator.submit(ticket(1), a.execute);
+    await coordinator.submit(ticket(2), b.execute);
     await settle();
     const done = coordinator.shutdown();
     await settle();
     expect(events).toEqual(["a:start", "b:not-started:shutdown"]);
-    expect(coordinator.submit(ticket(3), async () => undefined)).toBe("shutting-down");
+    expect(await coordinator.submit(ticket(3), async () => undefined)).toBe("shutting-down");
     await clock.advance(9_999);
     expect(events).not.toContain("a:cancelled:shutdown");
     await clock.advance(1);
@@ -150,7 +150,7 @@ describe("RunCoordinator", () => {
   it("lets a run that finishes within the grace period end normally", async () => {
     const { coordinator, events, clock } = setup();
     const a = controllableRun(events, "a");
-    coordinator.submit(ticket(1), a.execute);
+    await coordinator.submit(ticket(1), a.execute);
     await settle();
     const done = coordinator.shutdown();
     await clock.advance(3000);
@@ -162,7 +162,7 @@ describe("RunCoordinator", () => {
   it("aborts the flush signal when final writes take longer than the flush period", async () => {
     const { coordinator, clock } = setup();
     let flush!: AbortSignal;
-    coordinator.submit(ticket(1), async (h) => {
+    await coordinator.submit(ticket(1), async (h) => {
       flush = h.flushSignal;
       await h.waitForTurn();
       await new Promise<void>((resolve) => h.cancelSignal.addEventListener("abort", () => resolve()));

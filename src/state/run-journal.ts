@@ -1,0 +1,59 @@
+import type { MentionEvent } from "../handlers/mention-event.js";
+import type { WrittenPart } from "../streaming/live-comment.js";
+
+/**
+ * What must outlive the process: which deliveries were handled (so a redelivery after a
+ * restart is not answered twice) and which answers were in progress (so a hard kill never
+ * leaves a comment that says "writing…" forever).
+ *
+ * Every method is asynchronous so that a shared store (Redis, for several instances of the
+ * App) can implement it; `SqliteJournal` is the embedded one. Each process has its own
+ * `instance` name: a run belongs to the instance that started it, and another instance
+ * takes it over only through `adopt`, which succeeds once.
+ */
+
+export type { WrittenPart };
+
+export type RunPhase =
+  /** Accepted, not yet authorized: nothing is visible on GitHub. */
+  | "accepted"
+  /** Authorized and acknowledged (👀); its comment may be partly written. */
+  | "answering";
+
+export interface RunRecord {
+  readonly runId: string;
+  /** The request as the webhook gave it: what a resumed run starts from. */
+  readonly event: MentionEvent;
+  readonly phase: RunPhase;
+  /** How many processes have started this run (1 for the first). */
+  readonly attempt: number;
+  /** Each comment of the answer as last written to GitHub: enough to write it again, closed. */
+  readonly parts: readonly WrittenPart[];
+  /** Wall-clock milliseconds. */
+  readonly startedAt: number;
+  readonly instance: string;
+}
+
+export interface RunJournal {
+  /** This process's name in the journal. */
+  readonly instance: string;
+  /**
+   * Records the keys (a delivery id, a trigger) atomically. True when none of them was
+   * recorded before: the caller handles the request; false for a redelivery.
+   */
+  claim(keys: readonly string[]): Promise<boolean>;
+  /** A run was accepted (or resumed: `attempt` counts the processes that started it). */
+  runAccepted(run: { readonly runId: string; readonly event: MentionEvent; readonly attempt: number }): Promise<void>;
+  runAnswering(runId: string): Promise<void>;
+  /** The parts of the answer as GitHub now shows them. */
+  partsWritten(runId: string, parts: readonly WrittenPart[]): Promise<void>;
+  /** The run's comment is closed (or it never had one): nothing is left to recover. */
+  runEnded(runId: string): Promise<void>;
+  /** Runs started by other instances (earlier processes) that never ended. */
+  unfinished(): Promise<RunRecord[]>;
+  /** Makes another instance's run this one's; false if someone else took it first. */
+  adopt(runId: string, fromInstance: string): Promise<boolean>;
+  /** Forgets claims older than `olderThanMs` (wall clock); GitHub redelivers for 3 days at most. */
+  prune(olderThanMs: number): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { z } from "zod";
+import { metaSchema } from "../comments/comment-format.js";
+import type { MentionEvent } from "../handlers/mention-event.js";
+import type { Logger } from "../util/logger.js";
+import type { RunJournal, RunRecord, WrittenPart } from "./run-journal.js";
+
+/**
+ * The run journal in an SQLite file (Node's built-in `node:sqlite`: no server, no native
+ * build). WAL mode with `synchronous=NORMAL`: a committed write survives the process being
+ * killed at any point (SIGKILL, OOM), which is the failure this store is for; a power loss
+ * may lose the last few writes (https://www.sqlite.org/wal.html#durability).
+ *
+ * `":memory:"` keeps the journal in memory: nothing survives a restart.
+ */
+
+export interface SqliteJournalOptions {
+  /** Defaults to a fresh name per process. */
+  readonly instance?: string;
+  /** Wall-clock milliseconds (claims are pruned by age). */
+  readonly now?: () => number;
+  /** Told about rows this version cannot read (they are dropped). */
+  readonly log?: Logger;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS claims_at ON claims (at);
+  CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    instance TEXT NOT NULL,
+    event TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    parts TEXT NOT NULL DEFAULT '[]',
+    started_at INTEGER NOT NULL
+  );
+`;
+
+// Read back with zod: the file may have been written by another version of the App.
+const eventSchema = z.looseObject({
+  deliveryId: z.string(),
+  installationId: z.number().int(),
+  repo: z.object({ owner: z.string(), repo: z.string() }),
+  issue: z.looseObject({ number: z.number().int(), title: z.string(), body: z.string(), author: z.string() }),
+  text: z.string(),
+  target: z.union([
+    z.object({ kind: z.literal("comment"), commentId: z.number().int() }),
+    z.object({ kind: z.literal("issue"), issueNumber: z.number().int() }),
+  ]),
+  triggerKey: z.string(),
+  sender: z.object({ login: z.string(), type: z.string() }),
+});
+const partsSchema = z.array(
+  z.object({
+    id: z.number().int(),
+    url: z.string(),
+    input: z.looseObject({ text: z.string(), meta: metaSchema }),
+  }),
+);
+
+interface RunRow {
+  run_id: string;
+  instance: string;
+  event: string;
+  phase: string;
+  attempt: number;
+  parts: string;
+  started_at: number;
+}
+
+export class SqliteJournal implements RunJournal {
+  readonly instance: string;
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+  readonly #log: Logger | undefined;
+  readonly #statements: {
+    readonly hasClaim: StatementSync;
+    readonly addClaim: StatementSync;
+    readonly prune: StatementSync;
+    readonly accept: StatementSync;
+    readonly answering: StatementSync;
+    readonly parts: StatementSync;
+    readonly end: StatementSync;
+    readonly unfinished: StatementSync;
+    readonly adopt: StatementSync;
+  };
+
+  constructor(path: string, options: SqliteJournalOptions = {}) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    this.#db.exec(SCHEMA);
+    this.instance = options.instance ?? randomUUID();
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log;
+    const prepare = (sql: string): StatementSync => this.#db.prepare(sql);
+    this.#statements = {
+      hasClaim: prepare("SELECT 1 FROM claims WHERE key = ?"),
+      addClaim: prepare("INSERT INTO claims (key, at) VALUES (?, ?)"),
+      prune: prepare("DELETE FROM claims WHERE at < ?"),
+      accept: prepare(
+        "INSERT INTO runs (run_id, instance, event, phase, attempt, started_at) VALUES (?, ?, ?, 'accepted', ?, ?) " +
+          "ON CONFLICT (run_id) DO UPDATE SET instance = excluded.instance, phase = 'accepted', attempt = excluded.attempt, parts = '[]'",
+      ),
+      answering: prepare("UPDATE runs SET phase = 'answering' WHERE run_id = ?"),
+      parts: prepare("UPDATE runs SET parts = ? WHERE run_id = ?"),
+      end: prepare("DELETE FROM runs WHERE run_id = ?"),
+      unfinished: prepare("SELECT * FROM runs WHERE instance <> ? ORDER BY started_at"),
+      adopt: prepare("UPDATE runs SET instance = ? WHERE run_id = ? AND instance = ?"),
+    };
+  }
+
+  claim(keys: readonly string[]): Promise<boolean> {
+    const { hasClaim, addClaim } = this.#statements;
+    const at = this.#now();
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const fresh = keys.every((key) => hasClaim.get(key) === undefined);
+      if (fresh) for (const key of new Set(keys)) addClaim.run(key, at);
+      this.#db.exec("COMMIT");
+      return Promise.resolve(fresh);
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  runAccepted(run: { readonly runId: string; readonly event: MentionEvent; readonly attempt: number }): Promise<void> {
+    return this.#run(() => this.#statements.accept.run(run.runId, this.instance, JSON.stringify(run.event), run.attempt, this.#now()));
+  }
+
+  runAnswering(runId: string): Promise<void> {
+    return this.#run(() => this.#statements.answering.run(runId));
+  }
+
+  partsWritten(runId: string, parts: readonly WrittenPart[]): Promise<void> {
+    return this.#run(() => this.#statements.parts.run(JSON.stringify(parts), runId));
+  }
+
+  runEnded(runId: string): Promise<void> {
+    return this.#run(() => this.#statements.end.run(runId));
+  }
+
+  unfinished(): Promise<RunRecord[]> {
+    const rows = this.#statements.unfinished.all(this.instance) as unknown as RunRow[];
+    return Promise.resolve(rows.flatMap((row) => this.#record(row)));
+  }
+
+  adopt(runId: string, fromInstance: string): Promise<boolean> {
+    return Promise.resolve(this.#statements.adopt.run(this.instance, runId, fromInstance).changes === 1);
+  }
+
+  prune(olderThanMs: number): Promise<void> {
+    return this.#run(() => this.#statements.prune.run(this.#now() - olderThanMs));
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #run(write: () => unknown): Promise<void> {
+    try {
+      write();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** A row as a record; a row this version cannot read is dropped (and so never recovered). */
+  #record(row: RunRow): RunRecord[] {
+    const event = eventSchema.safeParse(safeJson(row.event));
+    const parts = partsSchema.safeParse(safeJson(row.parts));
+    if (!event.success || !parts.success || (row.phase !== "accepted" && row.phase !== "answering")) {
+      this.#log?.warn({ runId: row.run_id, phase: row.phase }, "an unfinished run in the journal cannot be read by this version; forgetting it");
+      this.#statements.end.run(row.run_id);
+      return [];
+    }
+    return [
+      {
+        runId: row.run_id,
+        event: event.data as MentionEvent,
+        phase: row.phase,
+        attempt: row.attempt,
+        parts: parts.data as unknown as WrittenPart[],
+        startedAt: row.started_at,
+        instance: row.instance,
+      },
+    ];
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

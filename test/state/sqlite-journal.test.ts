@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { MentionEvent } from "../../src/handlers/mention-event.js";
+import type { WrittenPart } from "../../src/state/run-journal.js";
+import { SqliteJournal } from "../../src/state/sqlite-journal.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
+
+const EVENT: MentionEvent = {
+  deliveryId: "d1",
+  installationId: 7,
+  repo: { owner: "acme", repo: "app" },
+  issue: { number: 3, title: "Streaming", body: "Please stream.", author: "alice" },
+  text: "@devbuddy plan",
+  target: { kind: "comment", commentId: 11 },
+  triggerKey: "c11",
+  triggerComment: { id: 11, author: "maint", authorType: "User", body: "@devbuddy plan" },
+  sender: { login: "maint", type: "User" },
+};
+
+const PART: WrittenPart = {
+  id: 99,
+  url: "https://github.com/acme/app/issues/3#issuecomment-99",
+  input: { text: "Half", meta: { v: 1, run: "r1", part: 1, state: "streaming", trigger: "c11" }, model: "gpt" },
+};
+
+const open: SqliteJournal[] = [];
+const journalAt = (path: string, instance: string, now?: () => number): SqliteJournal => {
+  const journal = new SqliteJournal(path, { instance, ...(now ? { now } : {}) });
+  open.push(journal);
+  return journal;
+};
+afterEach(() => open.splice(0).forEach((j) => j.close()));
+
+const freshPath = () => join(mkdtempSync(join(tmpdir(), "journal-")), "nested", "state.sqlite");
+
+describe("SqliteJournal", () => {
+  it("claims a set of keys once, atomically: any key seen before makes the whole claim a duplicate", async () => {
+    const journal = journalAt(":memory:", "a");
+    expect(await journal.claim(["delivery:d1", "trigger:c1"])).toBe(true);
+    expect(await journal.claim(["delivery:d1", "trigger:c1"])).toBe(false);
+    expect(await journal.claim(["delivery:d2", "trigger:c1"])).toBe(false);
+    // The refused claim recorded nothing: d2 is still new.
+    expect(await journal.claim(["delivery:d2", "trigger:c2"])).toBe(true);
+  });
+
+  it("keeps claims and unfinished runs across a reopen (a restart), creating the folder it needs", async () => {
+    const path = freshPath();
+    const before = journalAt(path, "first");
+    await before.claim(["delivery:d1"]);
+    await before.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    await before.runAnswering("r1");
+    await before.partsWritten("r1", [PART]);
+    await before.runAccepted({ runId: "r2", event: { ...EVENT, deliveryId: "d2" }, attempt: 1 });
+    await before.runEnded("r2");
+    // No close(): a killed process never gets to close its database.
+
+    const after = journalAt(path, "second");
+    expect(await after.claim(["delivery:d1"])).toBe(false);
+    expect(await after.unfinished()).toEqual([
+      { runId: "r1", event: EVENT, phase: "answering", attempt: 1, parts: [PART], startedAt: expect.any(Number), instance: "first" },
+    ]);
+  });
+
+  it("lists only other instances' runs, and lets one instance adopt a run once", async () => {
+    const path = freshPath();
+    const dead = journalAt(path, "dead");
+    await dead.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    const a = journalAt(path, "a");
+    const b = journalAt(path, "b");
+    expect((await dead.unfinished()).map((r) => r.runId)).toEqual([]);
+    expect(await a.adopt("r1", "dead")).toBe(true);
+    expect(await b.adopt("r1", "dead")).toBe(false);
+    expect((await a.unfinished()).map((r) => r.runId)).toEqual([]);
+    expect((await b.unfinished()).map((r) => r.instance)).toEqual(["a"]);
+  });
+
+  it("a resumed run starts over: attempt counted, phase and parts reset", async () => {
+    const path = freshPath();
+    const journal = journalAt(path, "x");
+    await journal.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    await journal.runAnswering("r1");
+    await journal.partsWritten("r1", [PART]);
+    await journal.runAccepted({ runId: "r1", event: EVENT, attempt: 2 });
+    expect(await journalAt(path, "y").unfinished()).toMatchObject([{ runId: "r1", phase: "accepted", attempt: 2, parts: [], instance: "x" }]);
+  });
+
+  it("forgets claims older than the retention, and keeps newer ones", async () => {
+    let now = 1_000_000;
+    const journal = journalAt(":memory:", "a", () => now);
+    await journal.claim(["delivery:old"]);
+    now += 5_000;
+    await journal.claim(["delivery:new"]);
+    await journal.prune(3_000);
+    expect(await journal.claim(["delivery:old"])).toBe(true);
+    expect(await journal.claim(["delivery:new"])).toBe(false);
+  });
+
+  it("drops, and says so, a run it cannot read (written by another version)", async () => {
+    const path = freshPath();
+    const log = recordingLogger();
+    const writer = journalAt(path, "old");
+    await writer.runAccepted({ runId: "r1", event: { ...EVENT, installationId: "seven" as unknown as number }, attempt: 1 });
+    const reader = new SqliteJournal(path, { instance: "new", log });
+    open.push(reader);
+    expect(await reader.unfinished()).toEqual([]);
+    expect(log.lines.some((l) => l.level === "warn" && l.message.includes("cannot be read"))).toBe(true);
+    expect(await journalAt(path, "third").unfinished()).toEqual([]);
+  });
+
+  it("refuses a path it cannot open", () => {
+    const dir = mkdtempSync(join(tmpdir(), "journal-"));
+    writeFileSync(join(dir, "file"), "");
+    expect(() => new SqliteJournal(join(dir, "file", "state.sqlite"))).toThrow();
+  });
+});
