@@ -231,7 +231,7 @@ export class InstallationGitHub implements InstallationApi {
    * The issue's comments in order, at most `max`. A longer thread is read at both ends: the
    * first comments (how the discussion started) and the newest ones (the latest plan and
    * the corrections to it), fetched from the last page backwards, so a long thread costs
-   * at most `max / 100 + 1` requests. The `link` header's rel="last" tells the page count.
+   * at most `max / 100 + 2` requests (a partial last page needs one more for the tail). The `link` header's rel="last" tells the page count.
    * https://docs.github.com/rest/issues/comments#list-issue-comments
    */
   async listComments(issue: IssueRef, max: number): Promise<CommentList> {

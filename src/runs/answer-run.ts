@@ -278,6 +278,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     });
     live.setActivity(`indexing ${view.loaded.size} files…`);
     grounding = { view, index: await indexFor(view) };
+    const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0);
+    if (skippedNote) notes.push(skippedNote);
     if (view.treeTruncated) {
       notes.push("⚠️ GitHub listed only part of this repository's files (its tree is too large), so a file it left out is marked unverified even if it exists.");
     }
@@ -406,6 +408,20 @@ function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConf
     case "run-tokens":
       return `${plural(maxRunTokens, "token")} per answer`;
   }
+}
+
+/**
+ * Files not read because of their size or the answer's reading budget, said in the
+ * comment: a maintainer whose repository holds a 300 MB dump should know it was skipped.
+ * (Vendored, generated, binary and ignored files are skipped by design and not listed.)
+ */
+export function unreadNote(tooLarge: number, overBudget: number): string | undefined {
+  const bits = [
+    ...(tooLarge > 0 ? [`${plural(tooLarge, "file")} too large to read`] : []),
+    ...(overBudget > 0 ? [`${plural(overBudget, "file")} beyond what one answer loads (the model could still open ${overBudget === 1 ? "it" : "them"})`] : []),
+  ];
+  if (bits.length === 0) return undefined;
+  return `📦 Not read for this answer: ${bits.join(", and ")}. A name defined only there is marked unverified.`;
 }
 
 function plural(count: number, noun: string): string {

@@ -206,6 +206,7 @@ describe("size bombs", () => {
     const answer = onlyAnswer(scene);
     const blob = `${scene.repo.html_url}/blob/${sha}`;
     expect(parseComment(answer.body)?.text).toContain(`[\`src/import.ts\`](${blob}/src/import.ts)`);
+    expect(answer.body).toContain("> 📦 Not read for this answer: 1 file too large to read. A name defined only there is marked unverified.");
 
     const reads = repoReads(scene);
     const sentBytes = reads.reduce((sum, r) => sum + r.bytesSent, 0);

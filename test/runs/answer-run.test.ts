@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseComment, renderComment } from "../../src/comments/comment-format.js";
+import { unreadNote } from "../../src/runs/answer-run.js";
 import { ModelError } from "../../src/streaming/stream-parts.js";
 import { REQUEST, reactions, setup } from "../helpers/answer-harness.js";
 
@@ -165,5 +166,15 @@ describe("runAnswer", () => {
       ["run1", "interrupted", "A"],
       ["run2", "interrupted", ""],
     ]);
+  });
+});
+
+describe("unreadNote", () => {
+  it("names files skipped for their size or the reading budget, and nothing when none were", () => {
+    expect(unreadNote(0, 0)).toBeUndefined();
+    expect(unreadNote(1, 0)).toBe("📦 Not read for this answer: 1 file too large to read. A name defined only there is marked unverified.");
+    expect(unreadNote(2, 1_200)).toBe(
+      "📦 Not read for this answer: 2 files too large to read, and 1,200 files beyond what one answer loads (the model could still open them). A name defined only there is marked unverified.",
+    );
   });
 });
