@@ -31,6 +31,8 @@ export interface ThreadComment {
   readonly author: string;
   readonly authorType: string;
   readonly body: string;
+  /** GitHub shows it collapsed: someone hid it (as spam, abuse, off-topic, outdated, …). */
+  readonly minimized?: true;
 }
 
 /** An issue's comments in order; a long thread is read at both ends. */
@@ -40,6 +42,8 @@ export interface CommentList {
   readonly omitted: number;
   /** When some were: the id of the comment just before them. */
   readonly gapAfterId?: number;
+  /** Why GitHub could not say which comments are minimized (then none is marked). */
+  readonly minimizedUnknown?: string;
 }
 
 export type ReactionContent = "+1" | "-1" | "laugh" | "confused" | "heart" | "hooray" | "rocket" | "eyes";
@@ -201,6 +205,55 @@ function writesFor(octokit: ProbotOctokit): GitHubWrites {
   };
 }
 
+interface RestComment {
+  readonly id: number;
+  readonly node_id?: string;
+  readonly user?: { readonly login: string; readonly type: string } | null;
+  readonly body?: string;
+}
+
+const MINIMIZED_QUERY = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Minimizable { isMinimized } } }";
+
+function toThreadComment(c: RestComment, minimized: boolean): ThreadComment {
+  return {
+    id: c.id,
+    author: c.user?.login ?? "ghost",
+    authorType: c.user?.type ?? "User",
+    body: c.body ?? "",
+    ...(minimized ? { minimized: true as const } : {}),
+  };
+}
+
+/** At most `max` comments of a thread: all of a short one; the first tenth and the newest of a long one. */
+async function readBothEnds(
+  page: (n: number) => Promise<{ data: RestComment[]; link: string }>,
+  max: number,
+): Promise<{ comments: RestComment[]; omitted: number; gapAfterId?: number }> {
+  const first = await page(1);
+  const lastPage = Number(/<[^>]*[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(first.link)?.[1] ?? 1);
+  const head = first.data;
+  if (lastPage * PAGE <= max || lastPage === 1) {
+    const all = [...head];
+    for (let n = 2; n <= lastPage && all.length < max; n++) all.push(...(await page(n)).data);
+    return { comments: all.slice(0, max), omitted: 0 };
+  }
+  const keepHead = Math.min(head.length, Math.max(1, Math.floor(max * HEAD_SHARE)));
+  let tail: RestComment[] = [];
+  let total = (lastPage - 1) * PAGE;
+  let n = lastPage;
+  for (; n > 1 && tail.length < max - keepHead; n--) {
+    const { data } = await page(n);
+    if (n === lastPage) total += data.length;
+    tail = [...data, ...tail];
+  }
+  // Every page after the first was read: the rest of the first page joins on seamlessly.
+  if (n === 1) tail = [...head.slice(keepHead), ...tail];
+  const newest = tail.slice(Math.max(0, tail.length - (max - keepHead)));
+  const kept = head.slice(0, keepHead);
+  const omitted = total - keepHead - newest.length;
+  return { comments: [...kept, ...newest], omitted, ...(omitted > 0 ? { gapAfterId: (kept.at(-1) as RestComment).id } : {}) };
+}
+
 export class InstallationGitHub implements InstallationApi {
   readonly #octokit: ProbotOctokit;
   readonly #scheduler: WriteScheduler;
@@ -231,44 +284,45 @@ export class InstallationGitHub implements InstallationApi {
    * The issue's comments in order, at most `max`. A longer thread is read at both ends: the
    * first comments (how the discussion started) and the newest ones (the latest plan and
    * the corrections to it), fetched from the last page backwards, so a long thread costs
-   * at most `max / 100 + 2` requests (a partial last page needs one more for the tail). The `link` header's rel="last" tells the page count.
+   * at most `max / 100 + 2` requests (a partial last page needs one more for the tail).
+   * The `link` header's rel="last" tells the page count.
    * https://docs.github.com/rest/issues/comments#list-issue-comments
+   *
+   * Comments GitHub shows minimized are marked; REST does not say which they are, so one
+   * GraphQL query per 100 comments reads `Minimizable.isMinimized`
+   * (https://docs.github.com/graphql/reference/interfaces#minimizable). If that fails,
+   * the list comes back unmarked, saying so.
    */
   async listComments(issue: IssueRef, max: number): Promise<CommentList> {
     const what = `Reading the comments of ${issue.owner}/${issue.repo}#${issue.issueNumber}`;
-    const page = (n: number) =>
-      call(what, () =>
+    const page = async (n: number): Promise<{ data: RestComment[]; link: string }> => {
+      const response = await call(what, () =>
         this.#octokit.rest.issues.listComments({ owner: issue.owner, repo: issue.repo, issue_number: issue.issueNumber, per_page: PAGE, page: n }),
       );
-    const toComment = (c: { id: number; user?: { login: string; type: string } | null; body?: string }): ThreadComment => ({
-      id: c.id,
-      author: c.user?.login ?? "ghost",
-      authorType: c.user?.type ?? "User",
-      body: c.body ?? "",
-    });
-    const first = await page(1);
-    const lastPage = Number(/<[^>]*[?&]page=(\d+)[^>]*>;\s*rel="last"/.exec(first.headers.link ?? "")?.[1] ?? 1);
-    const head = first.data.map(toComment);
-    if (lastPage * PAGE <= max || lastPage === 1) {
-      const all = [...head];
-      for (let n = 2; n <= lastPage && all.length < max; n++) all.push(...(await page(n)).data.map(toComment));
-      return { comments: all.slice(0, max), omitted: 0 };
+      return { data: response.data, link: response.headers.link ?? "" };
+    };
+    const { comments, omitted, gapAfterId } = await readBothEnds(page, max);
+    const list = { omitted, ...(gapAfterId === undefined ? {} : { gapAfterId }) };
+    let minimized: Set<string>;
+    try {
+      minimized = await this.#minimized(comments.map((c) => c.node_id).filter((id): id is string => typeof id === "string"));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ...list, comments: comments.map((c) => toThreadComment(c, false)), minimizedUnknown: reason };
     }
-    const keepHead = Math.min(head.length, Math.max(1, Math.floor(max * HEAD_SHARE)));
-    let tail: ThreadComment[] = [];
-    let total = (lastPage - 1) * PAGE;
-    let n = lastPage;
-    for (; n > 1 && tail.length < max - keepHead; n--) {
-      const data = (await page(n)).data.map(toComment);
-      if (n === lastPage) total += data.length;
-      tail = [...data, ...tail];
+    return { ...list, comments: comments.map((c) => toThreadComment(c, c.node_id !== undefined && minimized.has(c.node_id))) };
+  }
+
+  async #minimized(nodeIds: readonly string[]): Promise<Set<string>> {
+    const minimized = new Set<string>();
+    for (let at = 0; at < nodeIds.length; at += PAGE) {
+      const ids = nodeIds.slice(at, at + PAGE);
+      const data = await call("Reading which comments are minimized", () =>
+        this.#octokit.graphql<{ nodes: Array<{ id?: string; isMinimized?: boolean } | null> }>(MINIMIZED_QUERY, { ids }),
+      );
+      for (const node of data.nodes ?? []) if (node?.id && node.isMinimized === true) minimized.add(node.id);
     }
-    // Every page after the first was read: the rest of the first page joins on seamlessly.
-    if (n === 1) tail = [...head.slice(keepHead), ...tail];
-    const newest = tail.slice(Math.max(0, tail.length - (max - keepHead)));
-    const kept = head.slice(0, keepHead);
-    const omitted = total - keepHead - newest.length;
-    return { comments: [...kept, ...newest], omitted, ...(omitted > 0 ? { gapAfterId: (kept.at(-1) as ThreadComment).id } : {}) };
+    return minimized;
   }
 
   /** https://docs.github.com/rest/repos/repos#get-a-repository */

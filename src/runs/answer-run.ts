@@ -15,7 +15,9 @@ import { extractTerms, type Term } from "../planning/thread-terms.js";
 import { truncateMiddle } from "../planning/token-budget.js";
 import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
+import { answersSinceLastPerson, MAX_BOT_ANSWERS_IN_A_ROW } from "../limits/bot-chain.js";
 import type {
+  CommentList,
   InstallationApi,
   IssueRef,
   ReactionContent,
@@ -128,6 +130,22 @@ export function decideOutcome(input: {
   return { state: "done" };
 }
 
+/**
+ * The comments the model may see: those GitHub shows minimized are left out. A gap in a
+ * long thread stays after the last comment kept before it.
+ */
+export function visibleThread(listed: CommentList): { comments: ThreadEntry[]; gapAfterId?: number; hidden: number } {
+  const comments: ThreadEntry[] = [];
+  let gapAfterId: number | undefined;
+  let hidden = 0;
+  for (const { minimized, ...comment } of listed.comments) {
+    if (minimized) hidden++;
+    else comments.push(comment);
+    if (comment.id === listed.gapAfterId) gapAfterId = comments.at(-1)?.id ?? comment.id;
+  }
+  return { comments, hidden, ...(gapAfterId === undefined ? {} : { gapAfterId }) };
+}
+
 function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, triggerKey: string): boolean {
   return comments.some(
     (c) => c.author.toLowerCase() === botLogin.toLowerCase() && parseComment(c.body)?.meta.trigger === triggerKey,
@@ -225,30 +243,44 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     return (await live.finish(decideOutcome({ text: "", cancel: { kind: "shutdown" } }), handle.flushSignal)).delivered;
   }
 
-  let thread: ThreadEntry[];
-  let gap: { afterId: number; count: number } | undefined;
+  let listed: CommentList;
   try {
-    const listed = await api.listComments(issueRef, deps.maxThreadComments);
-    thread = listed.comments;
-    if (listed.gapAfterId !== undefined) {
-      gap = { afterId: listed.gapAfterId, count: listed.omitted };
-      log.info({ omitted: listed.omitted, read: thread.length }, "long thread: read its first and newest comments");
-      const first = thread.findIndex((c) => c.id === listed.gapAfterId) + 1;
-      notes.push(
-        `✂️ This thread has ${thread.length + listed.omitted} comments: devbuddy read the first ${first} and the newest ${thread.length - first}, and skipped the ${listed.omitted} in between.`,
-      );
-    }
+    listed = await api.listComments(issueRef, deps.maxThreadComments);
   } catch (error) {
     log.error({ err: error }, "could not read the issue thread");
     const delivery = await live.finish({ state: "failed", notice: `⚠️ devbuddy could not read this issue's comments from GitHub. ${RETRY_HINT}` }, handle.flushSignal);
     await react("confused");
     return delivery.delivered;
   }
-  if (alreadyAnswered(thread, deps.botLogin, request.triggerKey)) {
+  // A hidden answer is still an answer: the check sees every comment read.
+  if (alreadyAnswered(listed.comments, deps.botLogin, request.triggerKey)) {
     log.info({ trigger: request.triggerKey }, "this request already has an answer; not answering again");
     return true;
   }
-  if (request.triggerComment && !thread.some((c) => c.id === request.triggerComment?.id)) {
+  if (request.senderType === "Bot" && answersSinceLastPerson(listed.comments, deps.botLogin) >= MAX_BOT_ANSWERS_IN_A_ROW) {
+    log.warn({ sender: request.sender, limit: MAX_BOT_ANSWERS_IN_A_ROW }, "a bot asked again after answers to bots in a row with no person in between; not answering (a loop between Apps)");
+    return true;
+  }
+  const visible = visibleThread(listed);
+  const thread: ThreadEntry[] = visible.comments;
+  const gap = visible.gapAfterId === undefined ? undefined : { afterId: visible.gapAfterId, count: listed.omitted };
+  if (listed.gapAfterId !== undefined) {
+    log.info({ omitted: listed.omitted, read: listed.comments.length }, "long thread: read its first and newest comments");
+    const first = listed.comments.findIndex((c) => c.id === listed.gapAfterId) + 1;
+    notes.push(
+      `✂️ This thread has ${listed.comments.length + listed.omitted} comments: devbuddy read the first ${first} and the newest ${listed.comments.length - first}, and skipped the ${listed.omitted} in between.`,
+    );
+  }
+  if (visible.hidden > 0) {
+    log.info({ hidden: visible.hidden }, "minimized comments left out");
+    notes.push(`🙈 ${visible.hidden === 1 ? "1 comment" : `${visible.hidden} comments`} hidden (minimized) on GitHub ${visible.hidden === 1 ? "was" : "were"} not read.`);
+  }
+  if (listed.minimizedUnknown !== undefined) {
+    log.warn({ reason: listed.minimizedUnknown }, "could not tell which comments are minimized; reading them all");
+    notes.push("⚠️ GitHub did not say which comments are hidden (minimized), so devbuddy read them all.");
+  }
+  // The payload's copy of the request, unless the list has it (hidden or not) already.
+  if (request.triggerComment && !listed.comments.some((c) => c.id === request.triggerComment?.id)) {
     thread.push(request.triggerComment);
   }
 

@@ -363,6 +363,12 @@ export interface FakeGitHub {
   comment(id: number): GitHubComment | undefined;
   /** Simulates a person deleting the comment: afterwards the API answers 404 for it. Returns false if unknown. */
   deleteComment(id: number): boolean;
+  /**
+   * Simulates a maintainer hiding the comment ("Hide" in its menu). REST shows no trace of
+   * it; GraphQL's `isMinimized` is then true. Returns false if unknown.
+   * https://docs.github.com/graphql/reference/mutations#minimizecomment
+   */
+  minimizeComment(id: number, reason?: string): boolean;
   reactions(): ReactionRecord[];
   /** Every body successfully written to the comment through the API (seeded bodies are not included). */
   bodyHistory(commentId: number): BodyWrite[];
@@ -518,6 +524,8 @@ interface CommentState {
   comment: GitHubComment;
   issue: IssueState;
   deleted: boolean;
+  /** GraphQL `minimizedReason` (e.g. "SPAM", "OUTDATED") once hidden. */
+  minimized?: string;
   history: BodyWrite[];
 }
 
@@ -889,6 +897,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const appSlug = options.appSlug ?? "devbuddy";
   const appId = options.appId ?? 1;
   const pathPrefix = (options.pathPrefix ?? "/api/v3").replace(/\/+$/, "");
+  // Octokit's GraphQL endpoint: /api/graphql on GitHub Enterprise Server, /graphql on api.github.com.
+  const graphqlPath = pathPrefix === "" ? "/graphql" : `${pathPrefix.replace(/\/v3$/, "")}/graphql`;
   const latencyMs = options.latencyMs ?? 0;
   const allowTokenForApp = options.allowTokenForApp ?? true;
   const botLogin = `${appSlug}[bot]`;
@@ -1840,6 +1850,41 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     };
   });
 
+  /**
+   * GitHub's GraphQL endpoint, for the one query shape devbuddy sends: `nodes(ids: $ids)`
+   * with `id` and `... on Minimizable { isMinimized }` (minimizedReason too). Unknown ids
+   * come back as null with an error, as GitHub answers. Anything else is refused.
+   * https://docs.github.com/graphql/reference/queries#nodes
+   */
+  function graphql(ctx: RequestContext): Reply {
+    if (ctx.auth?.scheme !== "token" && ctx.auth?.scheme !== "bearer") {
+      return { status: 401, body: { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" } };
+    }
+    const input = (typeof ctx.body === "object" && ctx.body !== null ? ctx.body : {}) as { query?: unknown; variables?: { ids?: unknown } };
+    const query = typeof input.query === "string" ? input.query : "";
+    const ids = input.variables?.ids;
+    if (!/\bnodes\s*\(\s*ids\s*:\s*\$ids\s*\)/.test(query) || !Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
+      return { status: 200, body: { errors: [{ message: "The fake GitHub answers only nodes(ids: $ids) queries with an ids variable." }] } };
+    }
+    if (ids.length > 100) {
+      return { status: 200, body: { errors: [{ type: "EXCESSIVE_PAGINATION", message: "You may not request more than 100 node IDs; you requested " + ids.length + "." }] } };
+    }
+    const byNodeId = new Map([...commentsById.values()].filter((c) => !c.deleted).map((c) => [c.comment.node_id, c] as const));
+    const errors: unknown[] = [];
+    const nodes = (ids as string[]).map((id, i) => {
+      const state = byNodeId.get(id);
+      if (!state) {
+        errors.push({ type: "NOT_FOUND", path: ["nodes", i], message: `Could not resolve to a node with the global id of '${id}'` });
+        return null;
+      }
+      const node: Record<string, unknown> = { id };
+      if (/\bisMinimized\b/.test(query)) node["isMinimized"] = state.minimized !== undefined;
+      if (/\bminimizedReason\b/.test(query)) node["minimizedReason"] = state.minimized ?? null;
+      return node;
+    });
+    return { status: 200, body: { data: { nodes }, ...(errors.length > 0 ? { errors } : {}) } };
+  }
+
   function dispatch(ctx: RequestContext): Reply {
     if (ctx.bodyIsInvalidJson) {
       return { status: 400, body: { message: "Problems parsing JSON", documentation_url: DOCS.root } };
@@ -1975,6 +2020,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       };
     } else if (method === "GET" && parsed.pathname.startsWith("/_codeload/")) {
       reply = codeload(parsed.pathname, query);
+    } else if (method === "POST" && parsed.pathname === graphqlPath) {
+      reply = bodyIsInvalidJson
+        ? { status: 400, body: { message: "Problems parsing JSON", documentation_url: DOCS.root } }
+        : graphql({ method, path, query, rawSearch: parsed.search, body, bodyIsInvalidJson, auth: parseAuth(headers["authorization"]), accept: headers["accept"] ?? "", requestId });
     } else if (!underPrefix) {
       reply = notFound();
     } else {
@@ -2093,6 +2142,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return true;
     },
 
+    minimizeComment(id, reason = "SPAM") {
+      const state = liveComment(id);
+      if (!state) return false;
+      state.minimized = reason;
+      return true;
+    },
+
     reactions() {
       return reactionStates.map((r) => ({ ...r.record }));
     },
@@ -2102,7 +2158,14 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     },
 
     writes() {
-      return requests.filter((r) => r.method !== "GET" && r.method !== "HEAD" && !(r.method === "POST" && /^\/app\/installations\/[^/]+\/access_tokens\/?$/.test(r.path)));
+      // GraphQL queries are reads, sent as POST.
+      return requests.filter(
+        (r) =>
+          r.method !== "GET" &&
+          r.method !== "HEAD" &&
+          !(r.method === "POST" && /^\/app\/installations\/[^/]+\/access_tokens\/?$/.test(r.path)) &&
+          !(r.method === "POST" && r.path === graphqlPath && !/\bmutation\b/.test(JSON.stringify(r.body ?? ""))),
+      );
     },
 
     clearLog() {

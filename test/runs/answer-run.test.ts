@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseComment, renderComment } from "../../src/comments/comment-format.js";
-import { unreadNote } from "../../src/runs/answer-run.js";
+import { unreadNote, visibleThread } from "../../src/runs/answer-run.js";
 import { ModelError } from "../../src/streaming/stream-parts.js";
 import { REQUEST, reactions, setup } from "../helpers/answer-harness.js";
 
@@ -176,5 +176,18 @@ describe("unreadNote", () => {
     expect(unreadNote(2, 1_200)).toBe(
       "📦 Not read for this answer: 2 files too large to read, and 1,200 files beyond what one answer loads (the model could still open them). A name defined only there is marked unverified.",
     );
+  });
+});
+
+describe("visibleThread", () => {
+  const c = (id: number, minimized = false) => ({ id, author: "bob", authorType: "User", body: `c${id}`, ...(minimized ? { minimized: true as const } : {}) });
+
+  it("leaves out minimized comments and counts them", () => {
+    expect(visibleThread({ comments: [c(1), c(2, true), c(3)], omitted: 0 })).toEqual({ comments: [c(1), c(3)], hidden: 1 });
+  });
+
+  it("keeps a long thread's gap after the last comment kept before it", () => {
+    expect(visibleThread({ comments: [c(1), c(2, true), c(9)], omitted: 6, gapAfterId: 2 })).toEqual({ comments: [c(1), c(9)], hidden: 1, gapAfterId: 1 });
+    expect(visibleThread({ comments: [c(1), c(2), c(9)], omitted: 6, gapAfterId: 2 })).toEqual({ comments: [c(1), c(2), c(9)], hidden: 0, gapAfterId: 2 });
   });
 });
