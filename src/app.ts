@@ -14,7 +14,7 @@ import { SqliteJournal } from "./state/sqlite-journal.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
 import { renderComment } from "./comments/comment-format.js";
 import { isGitHubError } from "./github/errors.js";
-import { RequestLimiter } from "./limits/request-limiter.js";
+import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
 import { WriteScheduler } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
 import type { Clock } from "./util/clock.js";
@@ -68,6 +68,8 @@ export class Devbuddy {
   readonly #snapshots: SnapshotCache;
   /** Requests per person and installation: spam, a loop or a stranger cannot spend the budgets. */
   readonly #requests: RequestLimiter;
+  /** Requests per person and repository, against the repository's own (lower) limit. */
+  readonly #repoRequests: RequestLimiter;
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
@@ -75,6 +77,7 @@ export class Devbuddy {
     this.#journal = deps.journal ?? new SqliteJournal(":memory:", { log: deps.log });
     this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
+    this.#repoRequests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.coordinator = new RunCoordinator({
       journal: this.#journal,
       clock: deps.clock,
@@ -203,8 +206,8 @@ export class Devbuddy {
         editIntervalMs: settings.editIntervalMs,
         finalWrite: settings.finalWrite,
         maxThreadComments: settings.maxThreadComments,
-        maxRunTokens: settings.maxRunTokens,
         runId,
+        admit: (limit) => this.#withinRepoLimit(event, api, limit, log),
         progress: {
           answering: () => record("the acknowledged run", journal.runAnswering(runId)),
           written: (parts) => record("the answer's comments", journal.partsWritten(runId, parts)),
@@ -277,16 +280,24 @@ export class Devbuddy {
    * stretch gets one short comment, later ones nothing at all: the reply cannot be made to spam.
    */
   #withinLimit(event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
-    const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
+    return this.#admitted(this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`), this.#deps.settings.requests.perUser, event, api, log);
+  }
+
+  /** The same, against the repository's own limit (its config may set it lower, never higher). */
+  #withinRepoLimit(event: MentionEvent, api: InstallationGitHub, limit: number, log: Logger): boolean {
+    const key = `${event.installationId}/${event.repo.owner}/${event.repo.repo}/${event.sender.login.toLowerCase()}`.toLowerCase();
+    return this.#admitted(this.#repoRequests.take(key, limit), limit, event, api, log);
+  }
+
+  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
     if (verdict.allowed) return true;
-    log.info({ sender: event.sender.login, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
+    log.info({ sender: event.sender.login, limit, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
     // A bot is never answered with a comment: that could feed a loop between two Apps.
-    if (verdict.notify && event.sender.type !== "Bot") void this.coordinator.track(this.#refuse(event, api, verdict.retryAfterMs, log));
+    if (verdict.notify && event.sender.type !== "Bot") void this.coordinator.track(this.#refuse(event, api, limit, verdict.retryAfterMs, log));
     return false;
   }
 
-  async #refuse(event: MentionEvent, api: InstallationGitHub, retryAfterMs: number, log: Logger): Promise<void> {
-    const { perUser } = this.#deps.settings.requests;
+  async #refuse(event: MentionEvent, api: InstallationGitHub, perUser: number, retryAfterMs: number, log: Logger): Promise<void> {
     const minutes = Math.max(1, Math.ceil(retryAfterMs / this.#deps.settings.timeScale / 60_000));
     const notice =
       `⏳ Sorry, ${event.sender.login}: devbuddy answers each person at most ${perUser === 1 ? "1 request" : `${perUser} requests`} an hour here, ` +

@@ -13,7 +13,10 @@ import { z } from "zod";
 export const REPO_CONFIG_PATH = ".github/devbuddy.yml";
 export const REPO_GUIDANCE_PATH = ".github/devbuddy.md";
 
-/** The hard ceilings, whatever a repository asks for: they bound the App's cost per run. */
+/**
+ * The hard ceilings of the operator's settings. A repository may lower a limit, never
+ * raise it past the operator's value: the operator pays for the model and GitHub's budget.
+ */
 export const LIMIT_CEILINGS = {
   toolRounds: 20,
   files: 100,
@@ -48,6 +51,8 @@ const fileSchema = z.strictObject({
       files: z.number().int().min(1).max(LIMIT_CEILINGS.files).optional(),
       read_bytes: z.number().int().min(1_000).max(LIMIT_CEILINGS.readBytes).optional(),
       context_tokens: z.number().int().min(4_000).max(LIMIT_CEILINGS.contextTokens).optional(),
+      run_tokens: z.number().int().min(10_000).max(100_000_000).optional(),
+      requests_per_user_hour: z.number().int().min(1).max(10_000).optional(),
     })
     .optional(),
   triggers: z
@@ -72,6 +77,31 @@ export interface PlannerLimits {
   readonly contextTokens: number;
 }
 
+/** The limits of one answer: the planner's, and what it may cost and how often one person may ask. */
+export interface RunLimits extends PlannerLimits {
+  /** Tokens one answer may cost in all (every request's prompt and output). */
+  readonly runTokens: number;
+  /** Answers one person may ask for in this repository in any hour. */
+  readonly requestsPerUser: number;
+}
+
+/** The `limits` fields, as written in the file, for each limit. */
+const LIMIT_FIELDS = {
+  toolRounds: "tool_rounds",
+  files: "files",
+  readBytes: "read_bytes",
+  contextTokens: "context_tokens",
+  runTokens: "run_tokens",
+  requestsPerUser: "requests_per_user_hour",
+} as const satisfies Record<keyof RunLimits, string>;
+
+/** A limit the file set above the operator's: the operator's value is used. */
+export interface CappedLimit {
+  readonly field: string;
+  readonly asked: number;
+  readonly used: number;
+}
+
 export interface RepoConfig {
   readonly model: string | undefined;
   readonly temperature: number | undefined;
@@ -79,13 +109,14 @@ export interface RepoConfig {
   readonly instructions: string | undefined;
   readonly include: readonly string[] | undefined;
   readonly exclude: readonly string[];
-  readonly limits: PlannerLimits;
+  readonly limits: RunLimits;
   readonly triggers: { readonly users: readonly string[]; readonly teams: readonly string[]; readonly bots: readonly string[] };
 }
 
 export interface RepoConfigDefaults {
   readonly tools: boolean;
-  readonly limits: PlannerLimits;
+  /** The operator's limits: the defaults, and the most a repository may ask for. */
+  readonly limits: RunLimits;
   /** Models a repository may choose; empty = any. */
   readonly allowedModels: readonly string[];
 }
@@ -100,6 +131,8 @@ export interface LoadedRepoConfig {
   readonly config: RepoConfig;
   /** Empty when the file is valid or absent. */
   readonly problems: readonly ConfigProblem[];
+  /** Limits the file asked to raise: they keep the operator's value. */
+  readonly capped: readonly CappedLimit[];
   readonly source: "file" | "defaults";
 }
 
@@ -150,20 +183,31 @@ export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, lo
   const fallback = defaultRepoConfig(defaults);
   if (loadError !== undefined) {
     const message = loadError instanceof Error ? loadError.message.split("\n")[0] : String(loadError);
-    return { config: fallback, problems: [{ field: "", problem: `could not be read: ${message}` }], source: "defaults" };
+    return { config: fallback, problems: [{ field: "", problem: `could not be read: ${message}` }], capped: [], source: "defaults" };
   }
-  if (raw === null || raw === undefined) return { config: fallback, problems: [], source: "defaults" };
+  if (raw === null || raw === undefined) return { config: fallback, problems: [], capped: [], source: "defaults" };
   const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) return { config: fallback, problems: problemsOf(parsed.error, raw), source: "defaults" };
+  if (!parsed.success) return { config: fallback, problems: problemsOf(parsed.error, raw), capped: [], source: "defaults" };
   const file = parsed.data;
   if (file.model !== undefined && defaults.allowedModels.length > 0 && !defaults.allowedModels.includes(file.model)) {
     const allowed = defaults.allowedModels.map((m) => `\`${m}\``).join(", ");
     return {
       config: fallback,
       problems: [{ field: "model", problem: `\`${file.model}\` is not offered by this devbuddy installation (choose one of ${allowed})` }],
+      capped: [],
       source: "defaults",
     };
   }
+  // Lower is always allowed; higher keeps the operator's value, and the answer says so.
+  const capped: CappedLimit[] = [];
+  const limit = (key: keyof RunLimits): number => {
+    const field = LIMIT_FIELDS[key];
+    const asked = file.limits?.[field];
+    const most = defaults.limits[key];
+    if (asked === undefined) return most;
+    if (asked > most) capped.push({ field: `limits.${field}`, asked, used: most });
+    return Math.min(asked, most);
+  };
   return {
     config: {
       model: file.model,
@@ -173,10 +217,12 @@ export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, lo
       include: file.paths?.include,
       exclude: file.paths?.exclude ?? [],
       limits: {
-        toolRounds: file.limits?.tool_rounds ?? defaults.limits.toolRounds,
-        files: file.limits?.files ?? defaults.limits.files,
-        readBytes: file.limits?.read_bytes ?? defaults.limits.readBytes,
-        contextTokens: file.limits?.context_tokens ?? defaults.limits.contextTokens,
+        toolRounds: limit("toolRounds"),
+        files: limit("files"),
+        readBytes: limit("readBytes"),
+        contextTokens: limit("contextTokens"),
+        runTokens: limit("runTokens"),
+        requestsPerUser: limit("requestsPerUser"),
       },
       triggers: {
         users: file.triggers?.users ?? [],
@@ -185,8 +231,17 @@ export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, lo
       },
     },
     problems: [],
+    capped,
     source: "file",
   };
+}
+
+/** The note shown in the answer when the file asked for more than the operator allows. */
+export function cappedNotice(capped: readonly CappedLimit[]): string | undefined {
+  if (capped.length === 0) return undefined;
+  const fmt = (n: number): string => n.toLocaleString("en-US");
+  const lines = capped.map((c) => `- \`${c.field}\`: ${fmt(c.asked)} asked, ${fmt(c.used)} used`);
+  return [`⚙️ \`${REPO_CONFIG_PATH}\` asks for more than this devbuddy installation allows, so its maximum was used:`, ...lines].join("\n");
 }
 
 /** The notice shown in the answer when the file was invalid: every problem, with its field. */

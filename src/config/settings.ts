@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMIT_CEILINGS, type PlannerLimits } from "./repo-config.js";
+import { LIMIT_CEILINGS, type RunLimits } from "./repo-config.js";
 
 /**
  * devbuddy's settings, from environment variables (Probot reads its own: APP_ID,
@@ -86,8 +86,6 @@ export interface Settings {
   readonly maxThreadComments: number;
   /** Requests (answers and stops) one person may make of one installation in any hour. */
   readonly requests: { readonly perUser: number; readonly windowMs: number };
-  /** Tokens one answer may cost in all: every request's prompt and output. */
-  readonly maxRunTokens: number;
   /** Answers one installation may have running at once; more wait their turn. */
   readonly concurrentRuns: number;
   /** The run journal's SQLite file (relative to the working directory), or ":memory:" to keep nothing across restarts. */
@@ -95,7 +93,8 @@ export interface Settings {
   readonly planner: {
     /** Whether the model supports function calling (a repository's config may say otherwise). */
     readonly tools: boolean;
-    readonly limits: PlannerLimits;
+    /** Each answer's limits; a repository's config may lower them, not raise them. */
+    readonly limits: RunLimits;
     /** Models a repository's config may choose; empty = any. */
     readonly allowedModels: readonly string[];
   };
@@ -152,7 +151,6 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
-    maxRunTokens: e.DEVBUDDY_RUN_TOKENS,
     concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
     statePath: e.DEVBUDDY_STATE_PATH,
     planner: {
@@ -162,6 +160,8 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
         files: e.DEVBUDDY_TOOL_FILES,
         readBytes: e.DEVBUDDY_TOOL_READ_BYTES,
         contextTokens: e.DEVBUDDY_CONTEXT_TOKENS,
+        runTokens: e.DEVBUDDY_RUN_TOKENS,
+        requestsPerUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR,
       },
       allowedModels: e.DEVBUDDY_ALLOWED_MODELS,
     },

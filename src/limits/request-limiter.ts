@@ -38,7 +38,8 @@ export class RequestLimiter {
     return this.#entries.size;
   }
 
-  take(key: string): LimitVerdict {
+  /** One request of `key`; `limit` (default: the limiter's) may differ per key, e.g. a repository's own. */
+  take(key: string, limit: number = this.#limit): LimitVerdict {
     const now = this.#clock.now();
     this.#sweep(now);
     let entry = this.#entries.get(key);
@@ -47,7 +48,7 @@ export class RequestLimiter {
       this.#entries.set(key, entry);
     }
     this.#expire(entry, now);
-    if (entry.times.length < this.#limit) {
+    if (entry.times.length < limit) {
       entry.times.push(now);
       return { allowed: true };
     }

@@ -1,7 +1,7 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
-import { configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
@@ -84,9 +84,13 @@ export interface AnswerRunDeps {
   readonly editIntervalMs: number;
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly maxThreadComments: number;
-  /** Tokens one answer may cost in all (DEVBUDDY_RUN_TOKENS). */
-  readonly maxRunTokens: number;
   readonly runId: string;
+  /**
+   * Takes one request from the sender's allowance in this repository, whose config may
+   * set it lower than the operator's; false when it is used up (the caller has told the
+   * sender, once). Asked only for an authorized request.
+   */
+  readonly admit?: (requestsPerUser: number) => boolean;
   /** Told what the run shows on GitHub, so that an answer cut off by a crash can be closed after a restart. */
   readonly progress?: RunProgress;
 }
@@ -197,7 +201,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  const { config, problems } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
+  const { config, problems, capped } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
   let authorization: Authorization;
   try {
     authorization = await authorize(api, request, config, log);
@@ -211,6 +215,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     await react("confused");
     return true;
   }
+  if (deps.admit && !deps.admit(config.limits.requestsPerUser)) return true;
   deps.progress?.answering();
   void react("eyes");
 
@@ -232,7 +237,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     ...(deps.progress ? { onWritten: deps.progress.written } : {}),
   });
   const notes: string[] = [];
-  const configProblem = configNotice(problems);
+  const configProblem = configNotice(problems) ?? cappedNotice(capped);
   if (configProblem) notes.push(configProblem);
   live.setNotes(notes);
 
@@ -377,7 +382,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       : {}),
     maxToolRounds: config.limits.toolRounds,
     maxPromptTokens: contextTokens,
-    maxRunTokens: deps.maxRunTokens,
+    maxRunTokens: config.limits.runTokens,
     streamOptions: {
       ...(config.model ? { model: config.model } : {}),
       ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
@@ -392,7 +397,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
 
   const verified = verifyReferences(result.text, facts);
   const summary = grounding ? referenceSummary(verified.references, grounding.view.sha) : undefined;
-  if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config, deps.maxRunTokens)}.`);
+  if (result.limit) notes.push(`📚 Reading stopped at this run's limit of ${limitText(result.limit, config)}.`);
   if (summary) notes.push(summary);
   live.setNotes(notes);
   live.setUsage(usageText(result.usage, result.usageEstimated));
@@ -427,7 +432,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   return delivery.delivered;
 }
 
-function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig, maxRunTokens: number): string {
+function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConfig): string {
   switch (limit) {
     case "rounds":
       return plural(config.limits.toolRounds, "tool round");
@@ -438,7 +443,7 @@ function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConf
     case "tokens":
       return plural(config.limits.contextTokens, "prompt token");
     case "run-tokens":
-      return `${plural(maxRunTokens, "token")} per answer`;
+      return `${plural(config.limits.runTokens, "token")} per answer`;
   }
 }
 

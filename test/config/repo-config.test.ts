@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { configNotice, resolveRepoConfig, type RepoConfigDefaults } from "../../src/config/repo-config.js";
+import { cappedNotice, configNotice, resolveRepoConfig, type RepoConfigDefaults } from "../../src/config/repo-config.js";
 
 const DEFAULTS: RepoConfigDefaults = {
   tools: true,
-  limits: { toolRounds: 8, files: 30, readBytes: 120_000, contextTokens: 64_000 },
+  limits: { toolRounds: 8, files: 30, readBytes: 120_000, contextTokens: 64_000, runTokens: 500_000, requestsPerUser: 30 },
   allowedModels: [],
 };
 
@@ -39,9 +39,36 @@ describe("resolveRepoConfig", () => {
       instructions: "Prefer small steps.",
       include: ["src/**"],
       exclude: ["src/generated/**"],
-      limits: { toolRounds: 3, files: 10, readBytes: 50_000, contextTokens: 32_000 },
+      limits: { toolRounds: 3, files: 10, readBytes: 50_000, contextTokens: 32_000, runTokens: 500_000, requestsPerUser: 30 },
       triggers: { users: ["octocat"], teams: ["acme/maintainers"], bots: ["renovate[bot]"] },
     });
+    expect(loaded.capped).toEqual([]);
+  });
+
+  it("lets a repository lower every limit, including tokens per answer and requests per person", () => {
+    const loaded = resolveRepoConfig({ limits: { tool_rounds: 0, run_tokens: 50_000, requests_per_user_hour: 5 } }, DEFAULTS);
+    expect(loaded.config.limits).toEqual({ toolRounds: 0, files: 30, readBytes: 120_000, contextTokens: 64_000, runTokens: 50_000, requestsPerUser: 5 });
+    expect(loaded.capped).toEqual([]);
+  });
+
+  it("never lets a repository raise a limit past the operator's: the operator's value is used, and the answer says so", () => {
+    const loaded = resolveRepoConfig({ limits: { tool_rounds: 15, files: 10, run_tokens: 2_000_000, requests_per_user_hour: 1_000 } }, DEFAULTS);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.config.limits).toEqual({ toolRounds: 8, files: 10, readBytes: 120_000, contextTokens: 64_000, runTokens: 500_000, requestsPerUser: 30 });
+    expect(loaded.capped).toEqual([
+      { field: "limits.tool_rounds", asked: 15, used: 8 },
+      { field: "limits.run_tokens", asked: 2_000_000, used: 500_000 },
+      { field: "limits.requests_per_user_hour", asked: 1_000, used: 30 },
+    ]);
+    expect(cappedNotice(loaded.capped)).toBe(
+      [
+        "⚙️ `.github/devbuddy.yml` asks for more than this devbuddy installation allows, so its maximum was used:",
+        "- `limits.tool_rounds`: 15 asked, 8 used",
+        "- `limits.run_tokens`: 2,000,000 asked, 500,000 used",
+        "- `limits.requests_per_user_hour`: 1,000 asked, 30 used",
+      ].join("\n"),
+    );
+    expect(cappedNotice([])).toBeUndefined();
   });
 
   it("fills the fields a partial file leaves out from the defaults", () => {

@@ -47,6 +47,31 @@ describe("abuse and load", () => {
     expect(app.logs().filter((l) => l["msg"] === "request over the per-person limit").map((l) => l["notify"])).toEqual([true, false]);
   });
 
+  it("lets a repository set a lower limit for itself, but never a higher one", async () => {
+    const strict = newScene(github);
+    github.seedRepoFiles("acme", strict.repo.name, { ".github/devbuddy.yml": "limits:\n  requests_per_user_hour: 1\n" });
+    openai.enqueue({ kind: "stream", text: ["Only one."] });
+    const first = await mention(app, github, strict, "@devbuddy one", { login: "alice" });
+    await untilAnswered(app, github, first.comment.id);
+    await mention(app, github, strict, "@devbuddy two", { login: "alice" });
+    const notice = await until(app, "the repository's over-limit notice", () => botAnswers(github, strict)[1]);
+    expect(notice.body).toContain("> ⏳ Sorry, alice: devbuddy answers each person at most 1 request an hour here, so this one was not answered.");
+
+    // Asking for more than the operator's 2 gets 2: the third request is refused, and the answers say why.
+    const generous = newScene(github);
+    github.seedRepoFiles("acme", generous.repo.name, { ".github/devbuddy.yml": "limits:\n  requests_per_user_hour: 100\n" });
+    github.setPermission("acme", generous.repo.name, "bob", "write");
+    openai.enqueue({ kind: "stream", text: ["Uno."] }, { kind: "stream", text: ["Dos."] });
+    for (const ask of ["@devbuddy uno", "@devbuddy dos"]) {
+      const request = await mention(app, github, generous, ask, { login: "bob" });
+      await untilAnswered(app, github, request.comment.id);
+    }
+    expect(botAnswers(github, generous)[0]?.body).toContain("> - `limits.requests_per_user_hour`: 100 asked, 2 used");
+    await mention(app, github, generous, "@devbuddy tres", { login: "bob" });
+    const refused = await until(app, "the operator's over-limit notice", () => botAnswers(github, generous)[2]);
+    expect(refused.body).toContain("at most 2 requests an hour here");
+  });
+
   it("never answers a bot over its limit with a comment: two Apps must not loop", async () => {
     const scene = newScene(github);
     const bot = { login: "other-app[bot]" };

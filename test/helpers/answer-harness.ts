@@ -24,7 +24,7 @@ export const REQUEST: AnswerRequest = {
   sender: "maint",
 };
 
-const LIMITS = { toolRounds: 3, files: 10, readBytes: 100_000, contextTokens: 32_000 };
+const LIMITS = { toolRounds: 3, files: 10, readBytes: 100_000, contextTokens: 32_000, runTokens: 1_000_000, requestsPerUser: 30 };
 const SNAPSHOT_LIMITS = { maxFileBytes: 512_000, maxTotalBytes: 10_000_000, maxFiles: 1_000, maxDownloadBytes: 50_000_000, maxBlobFetches: 50 };
 
 export interface SetupOptions {
@@ -32,6 +32,8 @@ export interface SetupOptions {
   readonly config?: unknown;
   /** Seed the agent fixture as the repository (default true). */
   readonly repository?: boolean;
+  /** The per-repository request check (default: none). */
+  readonly admit?: (requestsPerUser: number) => boolean;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -77,8 +79,8 @@ export function setup(options: SetupOptions = {}) {
         editIntervalMs: 2000,
         finalWrite: { attempts: 3, backoffMs: 1000 },
         maxThreadComments: 100,
-        maxRunTokens: 1_000_000,
         runId,
+        ...(options.admit ? { admit: options.admit } : {}),
       });
       return finished.then(() => undefined);
     });

@@ -245,6 +245,23 @@ describe("the repository's config", () => {
     expect(log.lines.some((l) => l.level === "warn" && l.message.includes("invalid repository config"))).toBe(true);
   });
 
+  it("answers with the operator's maximum when the file asks for more, and says so", async () => {
+    const { github, model, clock, start } = setup({ config: { limits: { tool_rounds: 12 } } });
+    const finished = start();
+    (await model.call(0)).text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain("> ⚙️ `.github/devbuddy.yml` asks for more than this devbuddy installation allows, so its maximum was used:\n> - `limits.tool_rounds`: 12 asked, 3 used");
+  });
+
+  it("asks the per-repository check with the repository's limit, and does nothing at all when it refuses", async () => {
+    const asked: number[] = [];
+    const { github, start } = setup({ config: { limits: { requests_per_user_hour: 2 } }, admit: (limit) => (asked.push(limit), false) });
+    expect(await start()()).toBe(true);
+    expect(asked).toEqual([2]);
+    expect(github.writes).toEqual([]);
+  });
+
   it("reports YAML that does not parse", async () => {
     const { github, model, clock, start } = setup({ config: new Error("bad indentation of a mapping entry (2:3)") });
     const finished = start();
