@@ -98,6 +98,15 @@ export class WriteBudget {
     }
   }
 
+  /**
+   * True when the windows hold no write any more: from now on this budget behaves exactly
+   * as a new one would (its bucket has refilled during that hour).
+   */
+  fresh(now: number): boolean {
+    this.#prune(now);
+    return this.#starts.length === 0;
+  }
+
   /** Earliest time (≥ now) at which a write of this class may start. */
   readyAt(cls: WriteClass, now: number): number {
     this.#prune(now);

@@ -99,6 +99,16 @@ export class WriteScheduler {
     return this.#queue.length === 0 && !this.#inFlight;
   }
 
+  /**
+   * True when a new scheduler would behave exactly as this one: idle, no rate-limit pause
+   * in force, and no write within the budget's hour window. Only then may its owner drop
+   * it; an idle one still remembers the writes GitHub counts, and a pause must hold.
+   */
+  get dormant(): boolean {
+    const now = this.#opts.clock.now();
+    return this.idle && now >= this.#pausedUntil && this.#budget.fresh(now);
+  }
+
   #readyAt(pending: Pending, now: number): number {
     const { priority, notBefore } = pending.request;
     const at = Math.max(this.#budget.readyAt(priority, now), this.#pausedUntil);

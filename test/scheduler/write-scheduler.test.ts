@@ -262,4 +262,40 @@ describe("WriteScheduler", () => {
     expect(scheduler.idle).toBe(true);
     await settle();
   });
+
+  it("is dormant only once idle and its hour window holds no write: a new scheduler would then pace the same", async () => {
+    const { clock, submit, scheduler } = setup({ minuteMs: 1_000, hourMs: 10_000 });
+    expect(scheduler.dormant).toBe(true);
+    const write = submit(essential(), "slow", () => clock.sleep(500));
+    void submit(essential(), "queued");
+    expect(scheduler.dormant).toBe(false);
+    await clock.advance(500);
+    await expect(write).resolves.toBe("slow");
+    expect(scheduler.idle).toBe(false);
+    expect(scheduler.dormant).toBe(false);
+    // "queued" ran at 1500 and ended at once: idle from then on, but GitHub still counts it.
+    await clock.advance(1000);
+    expect(scheduler.idle).toBe(true);
+    expect(scheduler.dormant).toBe(false);
+    await clock.advance(1500 + 10_000 - 1 - clock.now());
+    expect(scheduler.dormant).toBe(false);
+    await clock.advance(1);
+    expect(scheduler.dormant).toBe(true);
+  });
+
+  it("is not dormant while a rate-limit pause is in force, even with an empty budget", async () => {
+    const { clock, submit, scheduler } = setup({ minuteMs: 1_000, hourMs: 10_000 });
+    const controller = new AbortController();
+    // A progress edit cancelled while in flight is not sent again: the scheduler is idle, but paused for 60 s.
+    const cancelled = submit({ ...progress("p"), signal: controller.signal }, "edit", async () => {
+      controller.abort(new Error("superseded by the final write"));
+      throw new GitHubError("limited", { kind: "rate-limited", status: 403, rateLimit: { limit: "secondary", retryAfterSeconds: 60 } });
+    }).catch((error: unknown) => error);
+    await clock.advance(30_000);
+    await cancelled;
+    expect(scheduler.idle).toBe(true);
+    expect(scheduler.dormant).toBe(false);
+    await clock.advance(30_000);
+    expect(scheduler.dormant).toBe(true);
+  });
 });
