@@ -64,7 +64,8 @@ const CLAIM_RETENTION_MS = 7 * 24 * 3_600_000;
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #journal: RunJournal;
-  readonly #schedulers = new Map<number, WriteScheduler>();
+  /** Each installation's write scheduler, and when it was last handed out. */
+  readonly #schedulers = new Map<number, { readonly scheduler: WriteScheduler; handedOutAt: number }>();
   readonly #snapshots: SnapshotCache;
   /** Requests per person and installation: spam, a loop or a stranger cannot spend the budgets. */
   readonly #requests: RequestLimiter;
@@ -88,12 +89,18 @@ export class Devbuddy {
     });
   }
 
-  /** The one write scheduler of an installation, shared by all its runs. */
+  /**
+   * The one write scheduler of an installation, shared by all its runs. Quiet installations'
+   * schedulers are dropped on the way, so the map holds the installations active within
+   * the last hour, not every installation ever seen.
+   */
   scheduler(installationId: number): WriteScheduler {
-    let scheduler = this.#schedulers.get(installationId);
-    if (!scheduler) {
-      const { settings, clock, log } = this.#deps;
-      scheduler = new WriteScheduler({
+    const { settings, clock, log } = this.#deps;
+    const now = clock.now();
+    this.#forgetDormantSchedulers(now);
+    let entry = this.#schedulers.get(installationId);
+    if (!entry) {
+      const scheduler = new WriteScheduler({
         limits: settings.budget,
         clock,
         log: log.child({ name: "writes", installationId }),
@@ -101,9 +108,28 @@ export class Devbuddy {
         secondaryPauseMs: settings.secondaryPauseMs,
         maxPauseMs: settings.maxPauseMs,
       });
-      this.#schedulers.set(installationId, scheduler);
+      entry = { scheduler, handedOutAt: now };
+      this.#schedulers.set(installationId, entry);
     }
-    return scheduler;
+    entry.handedOutAt = now;
+    return entry.scheduler;
+  }
+
+  /** Installations whose write scheduler is kept (for tests and metrics). */
+  get schedulerCount(): number {
+    return this.#schedulers.size;
+  }
+
+  /**
+   * Drops a scheduler only when a new one would pace the same (`dormant`: idle, not paused,
+   * no write left in its hour window) and it was last handed out an hour ago, so whoever
+   * took it has long finished (a run writes within minutes) and two schedulers never pace
+   * one installation at once.
+   */
+  #forgetDormantSchedulers(now: number): void {
+    for (const [installationId, entry] of this.#schedulers) {
+      if (entry.scheduler.dormant && now - entry.handedOutAt >= this.#deps.settings.budget.hourMs) this.#schedulers.delete(installationId);
+    }
   }
 
   /**

@@ -218,6 +218,11 @@ export class RunCoordinator {
     return this.#runs.size;
   }
 
+  /** Issues and installations with state held here, and background tasks (for tests and metrics): all 0 once no work is left. */
+  get held(): { readonly issues: number; readonly installations: number; readonly tasks: number } {
+    return { issues: this.#tails.size, installations: this.#slots.size, tasks: this.#tasks.size };
+  }
+
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -160,3 +160,29 @@ describe("a busy installation next to a quiet one", () => {
     expect(besideBusy).toBeLessThanOrEqual(alone);
   });
 });
+
+describe("memory after a burst", () => {
+  it("holds no run state once every run ended, and drops an installation's write scheduler only after an hour without writes", async () => {
+    const world = await manyMentions(INSTALLATIONS);
+    const { devbuddy, clock, settings } = world;
+    expect(devbuddy.coordinator.activeRuns).toBe(0);
+    expect(devbuddy.coordinator.held).toEqual({ issues: 0, installations: 0, tasks: 0 });
+
+    // Just after the burst each scheduler still remembers the writes GitHub counts: kept.
+    const busy = devbuddy.scheduler(1);
+    expect(devbuddy.schedulerCount).toBe(INSTALLATIONS);
+    const lastWrite = Math.max(...world.github.writes.map((w) => w.endedAt));
+    await clock.advance(lastWrite + settings.budget.hourMs - 1 - clock.now());
+    await world.mention(7, 1);
+    expect(devbuddy.scheduler(1)).toBe(busy);
+    expect(devbuddy.schedulerCount).toBe(INSTALLATIONS + 1);
+    await world.runToEnd();
+
+    // An hour after its last write (and after it was last handed out), a quiet installation's scheduler is gone.
+    await clock.advance(settings.budget.hourMs);
+    await world.mention(8, 1);
+    expect(devbuddy.schedulerCount).toBe(1);
+    await world.runToEnd();
+    expect(devbuddy.coordinator.held).toEqual({ issues: 0, installations: 0, tasks: 0 });
+  });
+});
