@@ -92,6 +92,13 @@ export class FetchGitHub {
     this.#limitNext.set(installationId, retryAfterSeconds);
   }
 
+  /** Forgets every comment and recorded request (a benchmark measuring the App's own memory). */
+  clear(): void {
+    this.writes.length = 0;
+    this.reads.length = 0;
+    this.#comments.clear();
+  }
+
   /** The bodies devbuddy's comments have now, by comment id. */
   botComments(): Array<{ id: number; issue: string; body: string }> {
     return [...this.#comments.values()].filter((c) => c.author === this.botLogin).map(({ id, issue, body }) => ({ id, issue, body }));

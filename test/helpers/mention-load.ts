@@ -135,7 +135,15 @@ export function loadWorld(options: LoadWorldOptions = {}) {
     await devbuddy.coordinator.settled();
   }
 
-  return { clock, settings, github, model, devbuddy, mentions, mention, runToEnd };
+  /** Drops what the test side recorded and holds (requests, comments, prompts, Octokits), so that heap use is the App's. */
+  function forgetRecords(): void {
+    github.clear();
+    model.streams.length = 0;
+    mentions.length = 0;
+    octokits.clear();
+  }
+
+  return { clock, settings, github, model, devbuddy, mentions, mention, runToEnd, forgetRecords };
 }
 
 /** Most values of `times` (ascending) within any `windowMs`. */
