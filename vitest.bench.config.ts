@@ -4,6 +4,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["bench/**/*.bench.ts"],
+    // One file at a time: a benchmark running beside another measures the contention
+    // (the symbol index's event-loop blocks, wall times). And benchmarks print numbers;
+    // they do not fail for being slow on a busy machine.
+    fileParallelism: false,
+    testTimeout: 300_000,
     setupFiles: ["test/setup/no-network.ts"],
     reporters: ["verbose"],
     silent: false,
