@@ -58,8 +58,6 @@ interface RunContext {
 
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 
-/** Claims older than this are forgotten: GitHub lets a delivery be redelivered for 3 days. */
-const CLAIM_RETENTION_MS = 7 * 24 * 3_600_000;
 
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
@@ -252,7 +250,7 @@ export class Devbuddy {
    */
   async recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
     const log = this.#deps.log.child({ name: "recovery" });
-    await this.#journal.prune(CLAIM_RETENTION_MS);
+    await this.#journal.prune();
     const runs = await this.#journal.unfinished();
     if (runs.length > 0) log.info({ runs: runs.length }, "found runs an earlier process left unfinished");
     for (const run of runs) {

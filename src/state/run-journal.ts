@@ -53,7 +53,7 @@ export interface RunJournal {
   unfinished(): Promise<RunRecord[]>;
   /** Makes another instance's run this one's; false if someone else took it first. */
   adopt(runId: string, fromInstance: string): Promise<boolean>;
-  /** Forgets claims older than `olderThanMs` (wall clock); GitHub redelivers for 3 days at most. */
-  prune(olderThanMs: number): Promise<void>;
+  /** Forgets claims older than `olderThanMs` (wall clock; default: the store's retention, longer than GitHub's 3 days of redelivery). */
+  prune(olderThanMs?: number): Promise<void>;
   close(): void;
 }

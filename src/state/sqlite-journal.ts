@@ -24,6 +24,9 @@ export interface SqliteJournalOptions {
   readonly now?: () => number;
   /** Told about rows this version cannot read (they are dropped). */
   readonly log?: Logger;
+  /** Claims older than this are forgotten every `pruneEvery` claims, so a long-running process stays small. Default: 7 days, every 1,000. */
+  readonly retentionMs?: number;
+  readonly pruneEvery?: number;
 }
 
 const SCHEMA = `
@@ -80,6 +83,9 @@ export class SqliteJournal implements RunJournal {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
   readonly #log: Logger | undefined;
+  readonly #retentionMs: number;
+  readonly #pruneEvery: number;
+  #claimsSincePrune = 0;
   readonly #statements: {
     readonly hasClaim: StatementSync;
     readonly addClaim: StatementSync;
@@ -100,6 +106,8 @@ export class SqliteJournal implements RunJournal {
     this.instance = options.instance ?? randomUUID();
     this.#now = options.now ?? Date.now;
     this.#log = options.log;
+    this.#retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
+    this.#pruneEvery = options.pruneEvery ?? 1_000;
     const prepare = (sql: string): StatementSync => this.#db.prepare(sql);
     this.#statements = {
       hasClaim: prepare("SELECT 1 FROM claims WHERE key = ?"),
@@ -124,6 +132,10 @@ export class SqliteJournal implements RunJournal {
     try {
       const fresh = keys.every((key) => hasClaim.get(key) === undefined);
       if (fresh) for (const key of new Set(keys)) addClaim.run(key, at);
+      if (++this.#claimsSincePrune >= this.#pruneEvery) {
+        this.#claimsSincePrune = 0;
+        this.#statements.prune.run(at - this.#retentionMs);
+      }
       this.#db.exec("COMMIT");
       return Promise.resolve(fresh);
     } catch (error) {
@@ -157,7 +169,7 @@ export class SqliteJournal implements RunJournal {
     return Promise.resolve(this.#statements.adopt.run(this.instance, runId, fromInstance).changes === 1);
   }
 
-  prune(olderThanMs: number): Promise<void> {
+  prune(olderThanMs: number = this.#retentionMs): Promise<void> {
     return this.#run(() => this.#statements.prune.run(this.#now() - olderThanMs));
   }
 

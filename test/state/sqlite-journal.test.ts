@@ -97,6 +97,18 @@ describe("SqliteJournal", () => {
     expect(await journal.claim(["delivery:new"])).toBe(false);
   });
 
+  it("forgets old claims on its own every so many claims, so a long-running process stays small", async () => {
+    let now = 0;
+    const journal = new SqliteJournal(":memory:", { instance: "a", now: () => now, retentionMs: 1_000, pruneEvery: 3 });
+    open.push(journal);
+    await journal.claim(["delivery:old"]);
+    now = 5_000;
+    await journal.claim(["delivery:b"]);
+    expect(await journal.claim(["delivery:old"])).toBe(false); // the third claim prunes, after its check
+    expect(await journal.claim(["delivery:old"])).toBe(true);
+    expect(await journal.claim(["delivery:b"])).toBe(false);
+  });
+
   it("drops, and says so, a run it cannot read (written by another version)", async () => {
     const path = freshPath();
     const log = recordingLogger();
