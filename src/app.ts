@@ -56,12 +56,19 @@ interface RunContext {
   readonly sources: MentionSources;
 }
 
+/** How often this process says it is alive and looks for runs a stopped process left. */
+const RECOVERY_INTERVAL_MS = 5_000;
+/** A process silent this long is taken to be gone (three missed heartbeats). */
+const SILENT_MS = 3 * RECOVERY_INTERVAL_MS;
+
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 
 
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #journal: RunJournal;
+  /** Aborted at shutdown: recovery stops looking for other processes' runs. */
+  readonly #recovery = new AbortController();
   /** Each installation's write scheduler, and when it was last handed out. */
   readonly #schedulers = new Map<number, { readonly scheduler: WriteScheduler; handedOutAt: number }>();
   readonly #snapshots: SnapshotCache;
@@ -246,15 +253,28 @@ export class Devbuddy {
    * Finds the runs an earlier process left unfinished (it was killed, or ran out of
    * memory) and deals with each once: a comment cut off mid-answer is closed with the
    * text it has and a notice; a request that had not shown anything yet is answered
-   * again, once. Runs in the background; the App takes new work meanwhile.
+   * again, once. Looks at start-up and then every `RECOVERY_INTERVAL_MS`, saying each time
+   * that this process is alive: a run is taken over only from a process that has been
+   * silent for `SILENT_MS` or has stopped, never from one still finishing its answers.
+   * Runs in the background until shutdown; the App takes new work meanwhile.
    */
   async recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+    const { clock, settings } = this.#deps;
     const log = this.#deps.log.child({ name: "recovery" });
+    const signal = this.#recovery.signal;
     await this.#journal.prune();
-    const runs = await this.#journal.unfinished();
+    while (!signal.aborted) {
+      await this.#journal.heartbeat();
+      await this.#recoverOnce(contextFor, log);
+      await clock.sleep(RECOVERY_INTERVAL_MS * settings.timeScale, signal).catch(() => undefined);
+    }
+  }
+
+  async #recoverOnce(contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
+    const runs = await this.#journal.unfinished(SILENT_MS * this.#deps.settings.timeScale);
     if (runs.length > 0) log.info({ runs: runs.length }, "found runs an earlier process left unfinished");
     for (const run of runs) {
-      if (!(await this.#journal.adopt(run.runId, run.instance))) continue;
+      if (this.#recovery.signal.aborted || !(await this.#journal.adopt(run.runId, run.instance))) continue;
       const runLog = log.child({ runId: run.runId, delivery: run.event.deliveryId, attempt: run.attempt });
       try {
         await this.#recoverRun(run, contextFor, runLog);
@@ -356,6 +376,7 @@ export class Devbuddy {
   }
 
   async shutdown(): Promise<void> {
+    this.#recovery.abort();
     await this.coordinator.shutdown();
     this.#journal.close();
   }

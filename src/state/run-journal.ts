@@ -8,8 +8,10 @@ import type { WrittenPart } from "../streaming/live-comment.js";
  *
  * Every method is asynchronous so that a shared store (Redis, for several instances of the
  * App) can implement it; `SqliteJournal` is the embedded one. Each process has its own
- * `instance` name: a run belongs to the instance that started it, and another instance
- * takes it over only through `adopt`, which succeeds once.
+ * `instance` name and says it is alive (`heartbeat`): a run belongs to the instance that
+ * started it, and another instance takes it over, through `adopt` (which succeeds once),
+ * only after that instance closed the journal or fell silent. So a new process started
+ * while the old one still finishes its answers (a rolling deploy) leaves them alone.
  */
 
 export type { WrittenPart };
@@ -49,11 +51,14 @@ export interface RunJournal {
   partsWritten(runId: string, parts: readonly WrittenPart[]): Promise<void>;
   /** The run's comment is closed (or it never had one): nothing is left to recover. */
   runEnded(runId: string): Promise<void>;
-  /** Runs started by other instances (earlier processes) that never ended. */
-  unfinished(): Promise<RunRecord[]>;
+  /** Says this instance is alive; call it well within `silentForMs` of `unfinished`. */
+  heartbeat(): Promise<void>;
+  /** Unended runs of other instances that closed the journal or have not said they are alive for `silentForMs`. */
+  unfinished(silentForMs: number): Promise<RunRecord[]>;
   /** Makes another instance's run this one's; false if someone else took it first. */
   adopt(runId: string, fromInstance: string): Promise<boolean>;
   /** Forgets claims older than `olderThanMs` (wall clock; default: the store's retention, longer than GitHub's 3 days of redelivery). */
   prune(olderThanMs?: number): Promise<void>;
+  /** Stops for good: this instance's unended runs become the next one's at once. */
   close(): void;
 }

@@ -35,6 +35,10 @@ const SCHEMA = `
     at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS claims_at ON claims (at);
+  CREATE TABLE IF NOT EXISTS instances (
+    instance TEXT PRIMARY KEY,
+    seen_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     instance TEXT NOT NULL,
@@ -96,6 +100,8 @@ export class SqliteJournal implements RunJournal {
     readonly end: StatementSync;
     readonly unfinished: StatementSync;
     readonly adopt: StatementSync;
+    readonly heartbeat: StatementSync;
+    readonly gone: StatementSync;
   };
 
   constructor(path: string, options: SqliteJournalOptions = {}) {
@@ -120,9 +126,16 @@ export class SqliteJournal implements RunJournal {
       answering: prepare("UPDATE runs SET phase = 'answering' WHERE run_id = ?"),
       parts: prepare("UPDATE runs SET parts = ? WHERE run_id = ?"),
       end: prepare("DELETE FROM runs WHERE run_id = ?"),
-      unfinished: prepare("SELECT * FROM runs WHERE instance <> ? ORDER BY started_at"),
+      // A run is someone else's to recover once its instance has stopped (closed, or silent too long).
+      unfinished: prepare(
+        "SELECT runs.* FROM runs LEFT JOIN instances ON instances.instance = runs.instance " +
+          "WHERE runs.instance <> ? AND (instances.seen_at IS NULL OR instances.seen_at < ?) ORDER BY started_at",
+      ),
       adopt: prepare("UPDATE runs SET instance = ? WHERE run_id = ? AND instance = ?"),
+      heartbeat: prepare("INSERT INTO instances (instance, seen_at) VALUES (?, ?) ON CONFLICT (instance) DO UPDATE SET seen_at = excluded.seen_at"),
+      gone: prepare("DELETE FROM instances WHERE instance = ?"),
     };
+    this.#statements.heartbeat.run(this.instance, this.#now());
   }
 
   claim(keys: readonly string[]): Promise<boolean> {
@@ -160,8 +173,12 @@ export class SqliteJournal implements RunJournal {
     return this.#run(() => this.#statements.end.run(runId));
   }
 
-  unfinished(): Promise<RunRecord[]> {
-    const rows = this.#statements.unfinished.all(this.instance) as unknown as RunRow[];
+  heartbeat(): Promise<void> {
+    return this.#run(() => this.#statements.heartbeat.run(this.instance, this.#now()));
+  }
+
+  unfinished(silentForMs: number): Promise<RunRecord[]> {
+    const rows = this.#statements.unfinished.all(this.instance, this.#now() - silentForMs) as unknown as RunRow[];
     return Promise.resolve(rows.flatMap((row) => this.#record(row)));
   }
 
@@ -174,7 +191,10 @@ export class SqliteJournal implements RunJournal {
   }
 
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    // Stopped for good: what it leaves unfinished (an answer it could not deliver) is at once the next start's.
+    this.#statements.gone.run(this.instance);
+    this.#db.close();
   }
 
   #run(write: () => unknown): Promise<void> {

@@ -107,6 +107,33 @@ describe("crash safety", () => {
     expect(openai.requests).toHaveLength(2);
   });
 
+  it("a second process on the same journal leaves the first one's running answers alone (a rolling deploy)", async () => {
+    github = await startFakeGitHub({ appSlug: "devbuddy" });
+    openai = await startFakeOpenAI();
+    // The model stalls; a long idle timeout keeps the old process's answer streaming meanwhile.
+    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite"), DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
+    const old = await boot(env);
+    const scene = newScene(github);
+    openai.enqueue({ kind: "stream", text: ["Still ", "writing"], stallAfter: 2 });
+    await mention(old, github, scene, "@devbuddy plan", { deliveryId: "delivery-rolling" });
+    await until(old, "the old process's text", () => (answerOf(scene)?.text === "Still writing" ? true : undefined));
+
+    const fresh = await boot(env);
+    // Well past the time after which a silent process counts as gone (15 s, scaled to 0.75 s).
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(answerOf(scene)?.meta.state).toBe("streaming");
+    expect(fresh.logs().filter((l) => l["msg"] === "found runs an earlier process left unfinished")).toEqual([]);
+
+    // The old process is stopped gracefully and closes its own answer; the new one adds nothing.
+    old.child.kill("SIGTERM");
+    expect(await old.exit).toBe(0);
+    expect(answerOf(scene)).toMatchObject({ text: "Still writing", meta: { state: "interrupted" } });
+    const body = botAnswers(github, scene)[0]?.body;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(botAnswers(github, scene).map((c) => c.body)).toEqual([body]);
+    expect(fresh.logs().filter((l) => l["msg"] === "found runs an earlier process left unfinished")).toEqual([]);
+  });
+
   it("a restart after the answers ended finds nothing to do", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
@@ -165,7 +192,7 @@ describe("crash safety", () => {
     const left = async (): Promise<number> => {
       const probe = new SqliteJournal(path, { instance: "probe" });
       try {
-        return (await probe.unfinished()).length;
+        return (await probe.unfinished(0)).length;
       } finally {
         probe.close();
       }

@@ -25,9 +25,15 @@ const PART: WrittenPart = {
   input: { text: "Half", meta: { v: 1, run: "r1", part: 1, state: "streaming", trigger: "c11" }, model: "gpt" },
 };
 
+/** Wall-clock time shared by every journal of a test. */
+let wall = 1_000_000;
+const SILENT = 15_000;
+/** Time passes without a heartbeat: every instance that has not closed looks gone. */
+const silence = () => void (wall += SILENT + 1);
+
 const open: SqliteJournal[] = [];
-const journalAt = (path: string, instance: string, now?: () => number): SqliteJournal => {
-  const journal = new SqliteJournal(path, { instance, ...(now ? { now } : {}) });
+const journalAt = (path: string, instance: string): SqliteJournal => {
+  const journal = new SqliteJournal(path, { instance, now: () => wall });
   open.push(journal);
   return journal;
 };
@@ -58,7 +64,8 @@ describe("SqliteJournal", () => {
 
     const after = journalAt(path, "second");
     expect(await after.claim(["delivery:d1"])).toBe(false);
-    expect(await after.unfinished()).toEqual([
+    silence();
+    expect(await after.unfinished(SILENT)).toEqual([
       { runId: "r1", event: EVENT, phase: "answering", attempt: 1, parts: [PART], startedAt: expect.any(Number), instance: "first" },
     ]);
   });
@@ -69,11 +76,35 @@ describe("SqliteJournal", () => {
     await dead.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
     const a = journalAt(path, "a");
     const b = journalAt(path, "b");
-    expect((await dead.unfinished()).map((r) => r.runId)).toEqual([]);
+    silence();
+    await a.heartbeat();
+    await b.heartbeat();
+    expect((await dead.unfinished(SILENT)).map((r) => r.runId)).toEqual([]);
     expect(await a.adopt("r1", "dead")).toBe(true);
     expect(await b.adopt("r1", "dead")).toBe(false);
-    expect((await a.unfinished()).map((r) => r.runId)).toEqual([]);
-    expect((await b.unfinished()).map((r) => r.instance)).toEqual(["a"]);
+    expect((await a.unfinished(SILENT)).map((r) => r.runId)).toEqual([]);
+    // a is alive: b leaves its runs alone.
+    expect((await b.unfinished(SILENT)).map((r) => r.instance)).toEqual([]);
+  });
+
+  it("leaves a live instance's runs alone, and takes them once it falls silent or closes the journal", async () => {
+    const path = freshPath();
+    const old = journalAt(path, "old");
+    await old.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    const fresh = journalAt(path, "new");
+    // A rolling deploy: the old process still finishes its answers, saying it is alive.
+    wall += 10_000;
+    await old.heartbeat();
+    wall += 10_000;
+    expect(await fresh.unfinished(SILENT)).toEqual([]);
+    silence();
+    expect((await fresh.unfinished(SILENT)).map((r) => r.runId)).toEqual(["r1"]);
+
+    const closing = journalAt(path, "closing");
+    await closing.runAccepted({ runId: "r2", event: EVENT, attempt: 1 });
+    await fresh.heartbeat();
+    closing.close();
+    expect((await fresh.unfinished(SILENT)).map((r) => r.runId)).toEqual(["r1", "r2"]);
   });
 
   it("a resumed run starts over: attempt counted, phase and parts reset", async () => {
@@ -83,14 +114,15 @@ describe("SqliteJournal", () => {
     await journal.runAnswering("r1");
     await journal.partsWritten("r1", [PART]);
     await journal.runAccepted({ runId: "r1", event: EVENT, attempt: 2 });
-    expect(await journalAt(path, "y").unfinished()).toMatchObject([{ runId: "r1", phase: "accepted", attempt: 2, parts: [], instance: "x" }]);
+    const other = journalAt(path, "y");
+    silence();
+    expect(await other.unfinished(SILENT)).toMatchObject([{ runId: "r1", phase: "accepted", attempt: 2, parts: [], instance: "x" }]);
   });
 
   it("forgets claims older than the retention, and keeps newer ones", async () => {
-    let now = 1_000_000;
-    const journal = journalAt(":memory:", "a", () => now);
+    const journal = journalAt(":memory:", "a");
     await journal.claim(["delivery:old"]);
-    now += 5_000;
+    wall += 5_000;
     await journal.claim(["delivery:new"]);
     await journal.prune(3_000);
     expect(await journal.claim(["delivery:old"])).toBe(true);
@@ -114,11 +146,12 @@ describe("SqliteJournal", () => {
     const log = recordingLogger();
     const writer = journalAt(path, "old");
     await writer.runAccepted({ runId: "r1", event: { ...EVENT, installationId: "seven" as unknown as number }, attempt: 1 });
-    const reader = new SqliteJournal(path, { instance: "new", log });
+    const reader = new SqliteJournal(path, { instance: "new", log, now: () => wall });
     open.push(reader);
-    expect(await reader.unfinished()).toEqual([]);
+    silence();
+    expect(await reader.unfinished(SILENT)).toEqual([]);
     expect(log.lines.some((l) => l.level === "warn" && l.message.includes("cannot be read"))).toBe(true);
-    expect(await journalAt(path, "third").unfinished()).toEqual([]);
+    expect(await journalAt(path, "third").unfinished(SILENT)).toEqual([]);
   });
 
   it("refuses a path it cannot open", () => {
