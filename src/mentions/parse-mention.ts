@@ -2,9 +2,10 @@ import { Lexer, type Token, type Tokens } from "marked";
 
 /**
  * Does a comment ask devbuddy for something? Only prose counts: a mention inside fenced
- * or indented code, inline code, a block quote (someone quoting an earlier request) or
- * HTML (comments included) is not a request. Uses marked's CommonMark/GFM lexer rather
- * than regular expressions over raw Markdown, which get nesting wrong. Pure.
+ * or indented code, inline code, a block quote (someone quoting an earlier request), HTML
+ * (comments included), an image's alt text or an address GFM links by itself (a bare URL
+ * or e-mail address) is not a request. Uses marked's CommonMark/GFM lexer rather than
+ * regular expressions over raw Markdown, which get nesting wrong. Pure.
  */
 
 export type MentionCommand = "answer" | "stop";
@@ -13,12 +14,22 @@ export interface Mention {
   readonly command: MentionCommand;
 }
 
-const SKIPPED = new Set(["code", "codespan", "blockquote", "html"]);
+// An image's alt text is not shown to readers, like the attributes of an HTML `<img>`.
+const SKIPPED = new Set(["code", "codespan", "blockquote", "html", "image"]);
 const STOP_WORDS = new Set(["stop", "cancel"]);
+
+/**
+ * A URL or e-mail address that GFM links without brackets (`https://x.test/?q=@slug`,
+ * `<https://…>`, `www.…`, `me@slug.com`): its text is an address, not words addressed to anyone.
+ * https://github.github.com/gfm/#autolinks-extension-
+ */
+function isAutolink(token: Token): boolean {
+  return token.type === "link" && !token.raw.startsWith("[");
+}
 
 function collectProse(tokens: readonly Token[], out: string[]): void {
   for (const token of tokens) {
-    if (SKIPPED.has(token.type)) continue;
+    if (SKIPPED.has(token.type) || isAutolink(token)) continue;
     if (token.type === "list") {
       for (const item of (token as Tokens.List).items) collectProse(item.tokens, out);
     } else if (token.type === "table") {
@@ -34,7 +45,7 @@ function collectProse(tokens: readonly Token[], out: string[]): void {
   }
 }
 
-/** The prose of a Markdown document: what a reader would see as text, code and quotes removed. */
+/** The prose of a Markdown document: the words a reader sees, without code, quotes, HTML or bare addresses. */
 export function visibleProse(markdown: string): string {
   const out: string[] = [];
   collectProse(new Lexer({ gfm: true }).lex(markdown), out);

@@ -102,6 +102,13 @@ describe("parseMention: places that are not prose", () => {
     ["an HTML attribute", 'see <a title="@devbuddy">link</a>'],
     ["an image tag attribute", '<img alt="@devbuddy"> hi'],
     ["a link destination", "[text](https://example.com/@devbuddy)"],
+    ["a bare URL's query", "see https://example.com/search?q=@devbuddy"],
+    ["a bare URL's fragment", "https://example.com/#@devbuddy"],
+    ["a bare URL after =", "https://example.com/run=@devbuddy,stop"],
+    ["a www URL", "www.example.com/?user=@devbuddy"],
+    ["an angle-bracket URL", "<https://example.com/?u=@devbuddy>"],
+    ["an image's alt text", "![@devbuddy](diagram.png)"],
+    ["an image inside a link", "[![@devbuddy](badge.svg)](https://example.com)"],
   ])("ignores a mention in %s", (_label, markdown) => {
     expect(parseMention(markdown, SLUG)).toBeNull();
   });
