@@ -1,4 +1,4 @@
-import { Lexer, type Token, type Tokens } from "marked";
+import { Lexer, type Token, type Tokens, type TokensList } from "marked";
 
 /**
  * Does a comment ask devbuddy for something? Only prose counts: a mention inside fenced
@@ -45,10 +45,52 @@ function collectProse(tokens: readonly Token[], out: string[]): void {
   }
 }
 
-/** The prose of a Markdown document: the words a reader sees, without code, quotes, HTML or bare addresses. */
+/**
+ * marked recurses once per level of nesting (quotes, list items, emphasis, link text), so a
+ * few thousand levels (a few kilobytes of `> > > …` or `***…`, well within a comment's 65,536
+ * characters) overflow the stack, at a depth that depends on the stack at hand. Counting the
+ * levels makes the limit the same on every call; no comment a person writes comes near it.
+ */
+export const MAX_NESTING = 100;
+
+export class NestingTooDeepError extends Error {
+  constructor() {
+    super(`Markdown nested more than ${MAX_NESTING} levels deep`);
+    this.name = "NestingTooDeepError";
+  }
+}
+
+class NestingLimitedLexer extends Lexer {
+  #depth = 0;
+
+  override blockTokens(src: string, tokens?: Token[], lastParagraphClipped?: boolean): Token[];
+  override blockTokens(src: string, tokens?: TokensList, lastParagraphClipped?: boolean): TokensList;
+  override blockTokens(src: string, tokens?: Token[], lastParagraphClipped?: boolean): Token[] {
+    return this.#nested(() => super.blockTokens(src, tokens, lastParagraphClipped));
+  }
+
+  override inlineTokens(src: string, tokens?: Token[]): Token[] {
+    return this.#nested(() => super.inlineTokens(src, tokens));
+  }
+
+  #nested<T>(lex: () => T): T {
+    if (this.#depth >= MAX_NESTING) throw new NestingTooDeepError();
+    this.#depth++;
+    try {
+      return lex();
+    } finally {
+      this.#depth--;
+    }
+  }
+}
+
+/**
+ * The prose of a Markdown document: the words a reader sees, without code, quotes, HTML or
+ * bare addresses. Throws NestingTooDeepError past MAX_NESTING levels.
+ */
 export function visibleProse(markdown: string): string {
   const out: string[] = [];
-  collectProse(new Lexer({ gfm: true }).lex(markdown), out);
+  collectProse(new NestingLimitedLexer({ gfm: true }).lex(markdown), out);
   return out.join(" ");
 }
 
@@ -72,7 +114,14 @@ export function mayMention(text: string | null | undefined, slug: string): boole
 
 export function parseMention(markdown: string | null | undefined, slug: string): Mention | null {
   if (!markdown || !mayMention(markdown, slug)) return null;
-  const prose = visibleProse(markdown);
+  let prose: string;
+  try {
+    prose = visibleProse(markdown);
+  } catch (error) {
+    // Nesting no person writes is not a request; it must not fail the webhook either.
+    if (error instanceof NestingTooDeepError) return null;
+    throw error;
+  }
   const pattern = mentionPattern(slug);
   if (!pattern.test(prose)) return null;
   const rest = prose

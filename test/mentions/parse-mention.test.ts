@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayMention, parseMention, visibleProse } from "../../src/mentions/parse-mention.js";
+import { MAX_NESTING, mayMention, NestingTooDeepError, parseMention, visibleProse } from "../../src/mentions/parse-mention.js";
 
 const SLUG = "devbuddy";
 const ANSWER = { command: "answer" } as const;
@@ -230,6 +230,28 @@ describe("parseMention: commands", () => {
     expect(parseMention("stop", SLUG)).toBeNull();
     expect(parseMention("`@devbuddy` stop", SLUG)).toBeNull();
     expect(parseMention("> @devbuddy stop", SLUG)).toBeNull();
+  });
+});
+
+describe("parseMention: nesting", () => {
+  const nestedList = (depth: number): string => Array.from({ length: depth }, (_, i) => `${"  ".repeat(i)}- level ${i}`).join("\n") + " @devbuddy";
+  const nestedEmphasis = (depth: number): string => `${"*".repeat(depth)}@devbuddy${"*".repeat(depth)}`;
+
+  it("counts a mention under as much nesting as people write", () => {
+    expect(parseMention(nestedList(40), SLUG)).toEqual(ANSWER);
+    expect(parseMention(nestedEmphasis(40), SLUG)).toEqual(ANSWER);
+    expect(parseMention(`${"> ".repeat(40)}quoted\n\n@devbuddy`, SLUG)).toEqual(ANSWER);
+  });
+
+  it.each([
+    ["lists", nestedList(MAX_NESTING + 1)],
+    ["emphasis", nestedEmphasis(3_000)],
+    ["list markers on one line", `${"- ".repeat(3_000)}@devbuddy`],
+    ["emphasis around words", `${"***a ".repeat(3_000)}@devbuddy${" a***".repeat(3_000)}`],
+  ])("reads deeper nesting (%s) as no request, the same on every call", (_label, markdown) => {
+    // Before the limit, marked overflowed the stack here: the webhook failed, or not, by luck.
+    expect(() => visibleProse(markdown)).toThrow(NestingTooDeepError);
+    for (let i = 0; i < 3; i++) expect(parseMention(markdown, SLUG)).toBeNull();
   });
 });
 
