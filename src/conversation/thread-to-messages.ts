@@ -6,8 +6,14 @@ import type { ChatMessage } from "../streaming/stream-parts.js";
  * The issue thread is the conversation: the issue and its comments in order become chat
  * messages. devbuddy's own earlier answers become `assistant` turns with the footer
  * stripped (so the model sees exactly what it wrote); everyone else's comments become
- * `user` turns that start with the author's login, so "be more specific about X" revises
- * the previous answer with the whole thread in view. Pure.
+ * `user` turns that name the author, so "be more specific about X" revises the previous
+ * answer with the whole thread in view. Pure.
+ *
+ * Delimiting: a person's text is quoted in a fenced block whose fence (a run of backticks)
+ * is longer than any run of backticks inside it. The text cannot close the block, so it
+ * cannot end its own turn, start another that names someone else ("Comment by maint:"),
+ * or pass for a note from devbuddy. The issue title, on the heading line, is a JSON string
+ * for the same reason. The system prompt tells the model what the blocks mean.
  *
  * Ordering: an answer is placed right after the comment that asked for it (its meta
  * `trigger`), not where GitHub lists it. When two requests come close together, the
@@ -43,9 +49,22 @@ export interface ThreadOptions {
   readonly gap?: { readonly afterId: number; readonly count: number };
 }
 
-/** A person's comment, as the model gets it: hidden text (HTML comments) left out. */
-function userTurn(author: string, label: string, body: string): ChatMessage {
-  return { role: "user", content: `${label} by ${author}:\n\n${hideComments(body).trim() || "(empty)"}` };
+/** Backticks, at least three, one more than the longest run of them in `text`. */
+function fenceFor(text: string): string {
+  let longest = 0;
+  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
+/**
+ * A person's comment or issue, as the model gets it: a heading line naming the author, then
+ * their text in a fence it cannot contain. Hidden text (HTML comments) is left out.
+ */
+function userTurn(heading: string, body: string): ChatMessage {
+  const text = hideComments(body).trim();
+  if (!text) return { role: "user", content: `${heading} (empty)` };
+  const fence = fenceFor(text);
+  return { role: "user", content: `${heading}\n${fence}\n${text}\n${fence}` };
 }
 
 interface Answer {
@@ -105,7 +124,7 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
     }
   };
 
-  messages.push(userTurn(issue.author, `Issue #${issue.number}: ${issue.title}\nOpened`, issue.body));
+  messages.push(userTurn(`Issue #${issue.number} ${JSON.stringify(issue.title)}, opened by ${issue.author}:`, issue.body));
   emit(anchored.get(ISSUE_ANCHOR));
   if (anchorOf(options.currentTrigger) === ISSUE_ANCHOR) return messages;
 
@@ -116,7 +135,7 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
       // Answers to a comment in the thread were placed after it; the rest stay where they are.
       if (answer && (answer.anchor === undefined || !anchors.has(answer.anchor))) emit([answer]);
     } else {
-      messages.push(userTurn(comment.author, "Comment", comment.body));
+      messages.push(userTurn(`Comment by ${comment.author}:`, comment.body));
       emit(anchored.get(`c${comment.id}`));
       if (options.currentTrigger === `c${comment.id}`) break;
     }

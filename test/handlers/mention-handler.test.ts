@@ -132,9 +132,9 @@ describe("mention handler", () => {
       },
       {
         role: "user",
-        content: "Issue #1: Spelling error in the README file\nOpened by Codertocat:\n\nIt looks like you accidently spelled 'commit' with two 't's.",
+        content: "Issue #1 \"Spelling error in the README file\", opened by Codertocat:\n```\nIt looks like you accidently spelled 'commit' with two 't's.\n```",
       },
-      { role: "user", content: "Comment by Codertocat:\n\n@devbuddy please plan the fix" },
+      { role: "user", content: "Comment by Codertocat:\n```\n@devbuddy please plan the fix\n```" },
     ]);
     expect(bodies.map((b) => parseComment(b)?.meta.state)).toEqual(["streaming", "done"]);
     expect(parseComment(bodies.at(-1) as string)?.text).toBe("Fix the typo in README.md.");

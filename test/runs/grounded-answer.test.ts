@@ -86,11 +86,11 @@ describe("a grounded answer", () => {
     const finished = start({ ...REQUEST, triggerKey: "c2000", triggerComment: request, target: { kind: "comment", commentId: 2000 } });
     const call = await model.call(0);
     const contents = call.messages.map((m) => m.content);
-    expect(contents).toContain("Comment by bob:\n\ncomment 9");
-    expect(contents).not.toContain("Comment by bob:\n\ncomment 10");
+    expect(contents).toContain("Comment by bob:\n```\ncomment 9\n```");
+    expect(contents).not.toContain("Comment by bob:\n```\ncomment 10\n```");
     expect(contents).toContain("[devbuddy: 50 comments of this long thread were not read here.]");
-    expect(contents).toContain("Comment by bob:\n\ncomment 148");
-    expect(contents.at(-1)).toBe("Comment by maint:\n\n@devbuddy LATE-CORRECTION: plan it around `Planner.refine`");
+    expect(contents).toContain("Comment by bob:\n```\ncomment 148\n```");
+    expect(contents.at(-1)).toBe("Comment by maint:\n```\n@devbuddy LATE-CORRECTION: plan it around `Planner.refine`\n```");
     call.text("Plan").finish();
     await clock.advance(20_000);
     await finished();
@@ -178,10 +178,10 @@ describe("a grounded answer", () => {
     const finished = start({ ...REQUEST, triggerComment: { id: 42, author: "maint", authorType: "User", body: "@devbuddy you forgot the AI class" } });
     const call = await model.call(0);
     expect(call.messages.slice(2)).toEqual([
-      { role: "user", content: "Issue #1: Enable response streaming\nOpened by alice:\n\nStream the AI answer." },
-      { role: "user", content: "Comment by maint:\n\n@devbuddy plan this" },
+      { role: "user", content: "Issue #1 \"Enable response streaming\", opened by alice:\n```\nStream the AI answer.\n```" },
+      { role: "user", content: "Comment by maint:\n```\n@devbuddy plan this\n```" },
       { role: "assistant", content: "1. Change `Orchestrator.run`." },
-      { role: "user", content: "Comment by maint:\n\n@devbuddy you forgot the AI class" },
+      { role: "user", content: "Comment by maint:\n```\n@devbuddy you forgot the AI class\n```" },
     ]);
     call.finish();
     await clock.advance(20_000);
@@ -193,7 +193,7 @@ describe("a grounded answer", () => {
     const finished = start({ ...REQUEST, triggerComment: { id: 42, author: "maint", authorType: "User", body: "@devbuddy summarize into a final plan" } });
     const call = await model.call(0);
     expect(call.messages.at(-1)).toEqual({ role: "user", content: FINAL_PLAN_INSTRUCTION });
-    expect(call.messages.at(-2)).toEqual({ role: "user", content: "Comment by maint:\n\n@devbuddy summarize into a final plan" });
+    expect(call.messages.at(-2)).toEqual({ role: "user", content: "Comment by maint:\n```\n@devbuddy summarize into a final plan\n```" });
     call.finish();
     await clock.advance(20_000);
     await finished();
