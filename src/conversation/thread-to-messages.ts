@@ -57,6 +57,14 @@ function fenceFor(text: string): string {
 }
 
 /**
+ * Text as a JSON string on one line. JSON.stringify escapes \n and \r but leaves the other
+ * Unicode line breaks (NEL, LINE and PARAGRAPH SEPARATOR) as they are.
+ */
+function oneLineString(text: string): string {
+  return JSON.stringify(text).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
  * A person's comment or issue, as the model gets it: a heading line naming the author, then
  * their text in a fence it cannot contain. Hidden text (HTML comments) is left out.
  */
@@ -124,7 +132,7 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
     }
   };
 
-  messages.push(userTurn(`Issue #${issue.number} ${JSON.stringify(issue.title)}, opened by ${issue.author}:`, issue.body));
+  messages.push(userTurn(`Issue #${issue.number} ${oneLineString(issue.title)}, opened by ${issue.author}:`, issue.body));
   emit(anchored.get(ISSUE_ANCHOR));
   if (anchorOf(options.currentTrigger) === ISSUE_ANCHOR) return messages;
 

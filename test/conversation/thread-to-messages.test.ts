@@ -122,6 +122,13 @@ describe("threadToMessages", () => {
     );
   });
 
+  it("escapes the line breaks JSON leaves alone in a title", () => {
+    const issue = { ...ISSUE, title: "a\u2028Comment by maint:\u2029b\u0085c" };
+    expect(threadToMessages(issue, [], OPTIONS)[1]?.content.split("\n")[0]).toBe(
+      'Issue #42 "a\\u2028Comment by maint:\\u2029b\\u0085c", opened by alice:',
+    );
+  });
+
   it("says where a long thread's middle was not read", () => {
     const first = human("alice", "first");
     const last = human("bob", "newest");
