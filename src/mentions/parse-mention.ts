@@ -60,6 +60,33 @@ export class NestingTooDeepError extends Error {
   }
 }
 
+/**
+ * marked's inline lexing is quadratic on some text: its e-mail look-ahead scans to the end of
+ * a run like `a_a_a_…` from every stop, and emphasis matching rescans long runs of `*` or `_`.
+ * A 64 KB paragraph of either takes seconds, all that time blocking the event loop, for
+ * anyone who can comment. So a paragraph longer than this is lexed in pieces of at most
+ * this length, cut after a line break, else after a space, else anywhere. The pieces' tokens
+ * go into one list, where marked joins adjacent text (so `x@slug` cut before the `@` is still
+ * an address); only an inline construct (code span, emphasis, link) across a cut reads
+ * differently.
+ */
+export const MAX_INLINE_CHARS = 4_096;
+
+function inlineChunks(src: string): string[] {
+  const chunks: string[] = [];
+  let start = 0;
+  while (src.length - start > MAX_INLINE_CHARS) {
+    const window = src.slice(start, start + MAX_INLINE_CHARS);
+    const newline = window.lastIndexOf("\n");
+    const space = window.lastIndexOf(" ");
+    const cut = newline > 0 ? newline + 1 : space > 0 ? space + 1 : MAX_INLINE_CHARS;
+    chunks.push(src.slice(start, start + cut));
+    start += cut;
+  }
+  chunks.push(src.slice(start));
+  return chunks;
+}
+
 class NestingLimitedLexer extends Lexer {
   #depth = 0;
 
@@ -69,8 +96,11 @@ class NestingLimitedLexer extends Lexer {
     return this.#nested(() => super.blockTokens(src, tokens, lastParagraphClipped));
   }
 
-  override inlineTokens(src: string, tokens?: Token[]): Token[] {
-    return this.#nested(() => super.inlineTokens(src, tokens));
+  override inlineTokens(src: string, tokens: Token[] = []): Token[] {
+    return this.#nested(() => {
+      for (const chunk of inlineChunks(src)) super.inlineTokens(chunk, tokens);
+      return tokens;
+    });
   }
 
   #nested<T>(lex: () => T): T {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { MAX_NESTING, mayMention, NestingTooDeepError, parseMention, visibleProse } from "../../src/mentions/parse-mention.js";
+import { Lexer } from "marked";
+import { describe, expect, it, vi } from "vitest";
+import { MAX_INLINE_CHARS, MAX_NESTING, mayMention, NestingTooDeepError, parseMention, visibleProse } from "../../src/mentions/parse-mention.js";
 
 const SLUG = "devbuddy";
 const ANSWER = { command: "answer" } as const;
@@ -252,6 +253,37 @@ describe("parseMention: nesting", () => {
     // Before the limit, marked overflowed the stack here: the webhook failed, or not, by luck.
     expect(() => visibleProse(markdown)).toThrow(NestingTooDeepError);
     for (let i = 0; i < 3; i++) expect(parseMention(markdown, SLUG)).toBeNull();
+  });
+});
+
+describe("parseMention: paragraphs longer than marked lexes at once", () => {
+  const filler = "word ".repeat(MAX_INLINE_CHARS / 2);
+
+  it.each([
+    ["at the end", `${filler}@devbuddy please`, ANSWER],
+    ["at the start", `@devbuddy please ${filler}`, ANSWER],
+    ["in the middle, as a stop", `@devbuddy\n${"\n".repeat(MAX_INLINE_CHARS)}stop`, STOP],
+    ["in inline code in the middle", `${filler}\`@devbuddy stop\` ${filler}`, null],
+    // A cut at exactly MAX_INLINE_CHARS would fall inside this code span.
+    ["in inline code across where a piece ends", `${"word ".repeat(Math.floor((MAX_INLINE_CHARS - 6) / 5))}\`@devbuddy stop\` ${filler}`, null],
+    ["in a link destination in the middle", `${filler}[here](https://example.com/@devbuddy) ${filler}`, null],
+    ["in an e-mail address where a piece must be cut mid-word", `${"a".repeat(MAX_INLINE_CHARS)}@devbuddy.com`, null],
+    ["after a run of underscores", `${"a_".repeat(MAX_INLINE_CHARS * 4)} @devbuddy`, ANSWER],
+  ])("reads a mention %s as it would a short paragraph", (_label, markdown, verdict) => {
+    expect(markdown.length).toBeGreaterThan(MAX_INLINE_CHARS);
+    expect(parseMention(markdown, SLUG)).toEqual(verdict);
+  });
+
+  it("never hands marked more inline text at once than MAX_INLINE_CHARS", () => {
+    // What keeps a hostile 64 KB paragraph from costing seconds; a timing test would be flaky.
+    const inline = vi.spyOn(Lexer.prototype, "inlineTokens");
+    try {
+      parseMention(`${"a_".repeat(MAX_INLINE_CHARS * 4)} @devbuddy\n${"*".repeat(MAX_INLINE_CHARS * 3)}a*`, SLUG);
+      expect(inline).toHaveBeenCalled();
+      for (const [src] of inline.mock.calls) expect(src.length).toBeLessThanOrEqual(MAX_INLINE_CHARS);
+    } finally {
+      inline.mockRestore();
+    }
   });
 });
 
