@@ -69,6 +69,7 @@ export class Devbuddy {
   readonly #journal: RunJournal;
   /** Aborted at shutdown: recovery stops looking for other processes' runs. */
   readonly #recovery = new AbortController();
+  #recovering: Promise<void> | undefined;
   /** Each installation's write scheduler, and when it was last handed out. */
   readonly #schedulers = new Map<number, { readonly scheduler: WriteScheduler; handedOutAt: number }>();
   readonly #snapshots: SnapshotCache;
@@ -258,7 +259,15 @@ export class Devbuddy {
    * silent for `SILENT_MS` or has stopped, never from one still finishing its answers.
    * Runs in the background until shutdown; the App takes new work meanwhile.
    */
-  async recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+  recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+    // Not one of the coordinator's tasks: it never settles on its own. Shutdown ends it.
+    this.#recovering ??= this.#recoverLoop(contextFor).catch((error: unknown) =>
+      this.#deps.log.error({ err: error }, "recovery of unfinished runs stopped"),
+    );
+    return this.#recovering;
+  }
+
+  async #recoverLoop(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
     const { clock, settings } = this.#deps;
     const log = this.#deps.log.child({ name: "recovery" });
     const signal = this.#recovery.signal;
@@ -377,6 +386,7 @@ export class Devbuddy {
 
   async shutdown(): Promise<void> {
     this.#recovery.abort();
+    await this.#recovering;
     await this.coordinator.shutdown();
     this.#journal.close();
   }

@@ -88,9 +88,7 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
       const context = new Context({ id: event.deliveryId, name: "issue_comment", payload } as never, octokit, app.log);
       return { octokit, sources: sourcesOf(context) };
     };
-    void devbuddy.coordinator.track(
-      devbuddy.recover(contextFor).catch((error: unknown) => log.error({ err: error }, "could not recover the runs an earlier process left unfinished")),
-    );
+    void devbuddy.recover(contextFor);
     app.on("issue_comment.created", (context: Context<"issue_comment.created">) => onEvent(context));
     app.on("issues.opened", (context: Context<"issues.opened">) => onEvent(context));
   };
