@@ -77,6 +77,8 @@ export class Devbuddy {
   readonly #requests: RequestLimiter;
   /** Requests per person and repository, against the repository's own (lower) limit. */
   readonly #repoRequests: RequestLimiter;
+  /** Over-limit notices per person and installation: one an hour, whichever limit was hit. */
+  readonly #notices: RequestLimiter;
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
@@ -85,6 +87,7 @@ export class Devbuddy {
     this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#repoRequests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
+    this.#notices = new RequestLimiter({ limit: 1, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.coordinator = new RunCoordinator({
       journal: this.#journal,
       clock: deps.clock,
@@ -345,8 +348,10 @@ export class Devbuddy {
   #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
     if (verdict.allowed) return true;
     log.info({ sender: event.sender.login, limit, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
-    // A bot is never answered with a comment: that could feed a loop between two Apps.
-    if (verdict.notify && event.sender.type !== "Bot") void this.coordinator.track(this.#refuse(event, api, limit, verdict.retryAfterMs, log));
+    // A bot is never answered with a comment: that could feed a loop between two Apps. A
+    // person hears of it once an hour at most, whether the installation's or the repository's limit refused.
+    const notify = verdict.notify && event.sender.type !== "Bot" && this.#notices.take(`${event.installationId}/${event.sender.login.toLowerCase()}`).allowed;
+    if (notify) void this.coordinator.track(this.#refuse(event, api, limit, verdict.retryAfterMs, log));
     return false;
   }
 

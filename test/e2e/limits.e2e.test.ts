@@ -57,6 +57,18 @@ describe("abuse and load", () => {
     const notice = await until(app, "the repository's over-limit notice", () => botAnswers(github, strict)[1]);
     expect(notice.body).toContain("> ⏳ Sorry, alice: devbuddy answers each person at most 1 request an hour here, so this one was not answered.");
 
+    // Over the installation's limit too, in another repository of it: no second notice within the hour.
+    const sibling = newScene(github, { installationId: strict.installationId });
+    const third = await mention(app, github, sibling, "@devbuddy three", { login: "alice" });
+    await until(app, "the installation's refusal", () =>
+      app.logs().some((l) => l["msg"] === "request over the per-person limit" && l["delivery"] !== undefined && l["limit"] === 2 && l["sender"] === "alice")
+        ? true
+        : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(botAnswers(github, sibling)).toEqual([]);
+    expect(reactionsOn(github, third.comment.id)).toEqual([]);
+
     // Asking for more than the operator's 2 gets 2: the third request is refused, and the answers say why.
     const generous = newScene(github);
     github.seedRepoFiles("acme", generous.repo.name, { ".github/devbuddy.yml": "limits:\n  requests_per_user_hour: 100\n" });
