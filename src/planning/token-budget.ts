@@ -30,19 +30,40 @@ export function messageTokens(message: ChatMessage): number {
   return tokens;
 }
 
-/**
- * Cuts text to about `maxTokens`, keeping its beginning and end (where issues state the
- * request and comments their conclusion), with a marker that says how much is missing.
- */
-export function truncateMiddle(text: string, maxTokens: number, what = "text"): string {
+/** The start and end of `text` within about `maxTokens`, and how many tokens were dropped between them. */
+function cutMiddle(text: string, maxTokens: number): { head: string; tail: string; left: number } {
   const total = countTokens(text);
-  if (total <= maxTokens) return text;
   // Characters per token of this text, to cut close to the target in one go.
   const ratio = text.length / Math.max(total, 1);
   const keep = Math.max(0, Math.floor(maxTokens * ratio * 0.95));
   const head = text.slice(0, Math.ceil(keep * 0.7));
   const tail = keep - head.length > 0 ? text.slice(text.length - (keep - head.length)) : "";
-  const left = total - countTokens(head) - countTokens(tail);
+  return { head, tail, left: total - countTokens(head) - countTokens(tail) };
+}
+
+/**
+ * A person's turn as `threadToMessages` writes it: a heading line, then their text in a
+ * fence of backticks longer than any run inside it.
+ */
+const QUOTED_TURN = /^([^\n]*)\n(`{3,})\n([\s\S]*)\n\2$/;
+
+/**
+ * Cuts text to about `maxTokens`, keeping its beginning and end (where issues state the
+ * request and comments their conclusion), with a marker that says how much is missing.
+ * A person's quoted turn keeps its heading and fences, and the marker goes after the
+ * block, where devbuddy's notes are: inside it, it would read as that person's words.
+ */
+export function truncateMiddle(text: string, maxTokens: number, what = "text"): string {
+  if (countTokens(text) <= maxTokens) return text;
+  const quoted = QUOTED_TURN.exec(text);
+  if (quoted) {
+    const [, heading = "", fence = "", inner = ""] = quoted;
+    const note = (left: number): string => `[devbuddy: ${left} tokens of this ${what} left out to fit the context, where "[…]" stands.]`;
+    const frame = countTokens(`${heading}\n${fence}\n\n[…]\n\n${fence}\n${note(999_999)}`);
+    const { head, tail, left } = cutMiddle(inner, Math.max(0, maxTokens - frame));
+    return `${heading}\n${fence}\n${head}\n[…]\n${tail}\n${fence}\n${note(left)}`;
+  }
+  const { head, tail, left } = cutMiddle(text, maxTokens);
   return `${head}\n\n[… ${left} tokens of this ${what} left out to fit the context …]\n\n${tail}`;
 }
 

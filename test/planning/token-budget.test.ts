@@ -73,3 +73,26 @@ describe("fitConversation", () => {
     expect(fit.tokens).toBeLessThanOrEqual(4_000);
   });
 });
+
+describe("truncateMiddle on a person's quoted turn", () => {
+  const turn = (body: string) => `Comment by mallory:\n\`\`\`\`\n${body}\n\`\`\`\``;
+
+  it("cuts inside the block, keeps the heading and both fences, and puts devbuddy's marker after the block", () => {
+    const cut = truncateMiddle(turn(`START ${words(3000)} \`\`\` END`), 400, "comment");
+    const lines = cut.split("\n");
+    expect(lines[0]).toBe("Comment by mallory:");
+    expect(lines[1]).toBe("````");
+    expect(lines.at(-2)).toBe("````");
+    expect(lines.at(-1)).toMatch(/^\[devbuddy: \d+ tokens of this comment left out to fit the context, where "\[…\]" stands\.\]$/);
+    expect(cut).toContain("START ");
+    expect(cut).toContain(" END");
+    expect(lines.slice(2, -2)).toContain("[…]");
+    expect(countTokens(cut)).toBeLessThanOrEqual(440);
+  });
+
+  it("keeps the frame even when almost nothing of the text fits", () => {
+    const cut = truncateMiddle(turn(words(3000)), 5, "comment");
+    expect(cut.split("\n").slice(0, 2)).toEqual(["Comment by mallory:", "````"]);
+    expect(cut).toMatch(/\n````\n\[devbuddy: \d+ tokens of this comment left out/);
+  });
+});
