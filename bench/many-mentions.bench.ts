@@ -2,7 +2,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, it } from "vitest";
 import { parseComment } from "../src/comments/comment-format.js";
-import { loadWorld, maxInWindow, type Mention } from "../test/helpers/mention-load.js";
+import { loadWorld, type Mention } from "../test/helpers/mention-load.js";
+import { maxInWindow, percentile } from "../test/helpers/stats.js";
 
 /**
  * Many mentions at once through the whole App (the load test's world: in-process Devbuddy,
@@ -19,11 +20,6 @@ function heapMb(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed / 1_000_000;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);

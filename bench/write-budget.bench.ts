@@ -7,6 +7,7 @@ import { LiveComment } from "../src/streaming/live-comment.js";
 import { ManualClock } from "../test/helpers/manual-clock.js";
 import { MemoryGitHub } from "../test/helpers/memory-github.js";
 import { recordingLogger } from "../test/helpers/recording-logger.js";
+import { maxInWindow, percentile } from "../test/helpers/stats.js";
 
 /**
  * What GitHub would see from devbuddy's write scheduler and live comments on the default
@@ -16,21 +17,6 @@ import { recordingLogger } from "../test/helpers/recording-logger.js";
 
 const HOUR = 3_600_000;
 const STEP = 500;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
-}
-
-function maxInWindow(times: number[], windowMs: number): number {
-  let max = 0;
-  let first = 0;
-  for (let i = 0; i < times.length; i++) {
-    while ((times[first] as number) <= (times[i] as number) - windowMs) first++;
-    max = Math.max(max, i - first + 1);
-  }
-  return max;
-}
 
 interface Scenario {
   readonly name: string;

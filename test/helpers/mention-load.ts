@@ -146,13 +146,3 @@ export function loadWorld(options: LoadWorldOptions = {}) {
   return { clock, settings, github, model, devbuddy, mentions, mention, runToEnd, forgetRecords };
 }
 
-/** Most values of `times` (ascending) within any `windowMs`. */
-export function maxInWindow(times: readonly number[], windowMs: number): number {
-  let max = 0;
-  let first = 0;
-  for (let i = 0; i < times.length; i++) {
-    while ((times[first] as number) <= (times[i] as number) - windowMs) first++;
-    max = Math.max(max, i - first + 1);
-  }
-  return max;
-}

@@ -1,4 +1,5 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
+import type { MentionEvent } from "../../src/handlers/mention-event.js";
 
 /**
  * Real webhook payloads from @octokit/webhooks-examples (Codertocat/Hello-World, issue #1),
@@ -47,3 +48,16 @@ export function issueOpenedPayload(options: { body: string | null; login?: strin
   payload["sender"] = { ...payload["sender"], login, type };
   return payload;
 }
+
+/** A mention as the handler turns it into plain data: what the run journal keeps of a request. */
+export const MENTION_EVENT: MentionEvent = {
+  deliveryId: "d1",
+  installationId: 7,
+  repo: { owner: "acme", repo: "app" },
+  issue: { number: 3, title: "Streaming", body: "Please stream.", author: "alice" },
+  text: "@devbuddy plan",
+  target: { kind: "comment", commentId: 11 },
+  triggerKey: "c11",
+  triggerComment: { id: 11, author: "maint", authorType: "User", body: "@devbuddy plan" },
+  sender: { login: "maint", type: "User" },
+};

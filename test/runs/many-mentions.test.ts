@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
 import type { Settings } from "../../src/config/settings.js";
 import type { WriteRecord } from "../helpers/fetch-github.js";
-import { answerChunks, loadWorld, maxInWindow, type Mention } from "../helpers/mention-load.js";
+import { answerChunks, loadWorld, type Mention } from "../helpers/mention-load.js";
+import { maxInWindow } from "../helpers/stats.js";
 
 /**
  * Many mentions at once, across issues and installations, through the whole App: the

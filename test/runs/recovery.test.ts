@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parseComment, renderComment, type RenderInput } from "../../src/comments/comment-format.js";
-import type { MentionEvent } from "../../src/handlers/mention-event.js";
 import { GAVE_UP_NOTICE, planRecovery } from "../../src/runs/recovery.js";
 import type { RunRecord, WrittenPart } from "../../src/state/run-journal.js";
+import { MENTION_EVENT } from "../helpers/payloads.js";
 
-const EVENT: MentionEvent = {
-  deliveryId: "d1",
-  installationId: 7,
-  repo: { owner: "acme", repo: "app" },
-  issue: { number: 3, title: "Streaming", body: "", author: "alice" },
-  text: "@devbuddy plan",
-  target: { kind: "comment", commentId: 11 },
-  triggerKey: "c11",
-  sender: { login: "maint", type: "User" },
-};
+const EVENT = MENTION_EVENT;
 
 const run = (over: Partial<RunRecord>): RunRecord => ({
   runId: "r1",

@@ -2,22 +2,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { MentionEvent } from "../../src/handlers/mention-event.js";
 import type { WrittenPart } from "../../src/state/run-journal.js";
 import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
+import { MENTION_EVENT } from "../helpers/payloads.js";
 
-const EVENT: MentionEvent = {
-  deliveryId: "d1",
-  installationId: 7,
-  repo: { owner: "acme", repo: "app" },
-  issue: { number: 3, title: "Streaming", body: "Please stream.", author: "alice" },
-  text: "@devbuddy plan",
-  target: { kind: "comment", commentId: 11 },
-  triggerKey: "c11",
-  triggerComment: { id: 11, author: "maint", authorType: "User", body: "@devbuddy plan" },
-  sender: { login: "maint", type: "User" },
-};
+const EVENT = MENTION_EVENT;
 
 const PART: WrittenPart = {
   id: 99,
