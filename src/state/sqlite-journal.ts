@@ -90,6 +90,7 @@ export class SqliteJournal implements RunJournal {
   readonly #retentionMs: number;
   readonly #pruneEvery: number;
   #claimsSincePrune = 0;
+  #closed = false;
   readonly #statements: {
     readonly hasClaim: StatementSync;
     readonly addClaim: StatementSync;
@@ -191,7 +192,9 @@ export class SqliteJournal implements RunJournal {
   }
 
   close(): void {
-    if (!this.#db.isOpen) return;
+    // Own flag: DatabaseSync#isOpen only exists from Node 22.15.
+    if (this.#closed) return;
+    this.#closed = true;
     // Stopped for good: what it leaves unfinished (an answer it could not deliver) is at once the next start's.
     this.#statements.gone.run(this.instance);
     this.#db.close();
