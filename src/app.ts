@@ -291,8 +291,12 @@ export class Devbuddy {
       try {
         await this.#recoverRun(run, contextFor, runLog);
       } catch (error) {
-        // Left in the journal: the next start tries again.
-        runLog.warn({ err: error }, "could not recover an unfinished run");
+        // GitHub refusing for good (the App was uninstalled, the repository is gone): nothing
+        // left to close. Anything else stays in the journal, and the next start tries again.
+        const status = (error as { status?: unknown } | undefined)?.status;
+        const permanent = typeof status === "number" && status >= 400 && status < 500 && status !== 429;
+        runLog.warn({ err: error, permanent }, "could not recover an unfinished run");
+        if (permanent) await this.#journal.runEnded(run.runId);
       }
     }
   }

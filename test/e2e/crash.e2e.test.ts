@@ -182,6 +182,9 @@ describe("crash safety", () => {
     await dead.partsWritten("gone", [
       { id: 987_654, url: "https://github.com/x#issuecomment-987654", input: { text: "Half", meta: { v: 1, run: "gone", part: 1, state: "streaming" } } },
     ]);
+    // And one in a repository that has since been deleted: GitHub answers 404 for good.
+    await dead.runAccepted({ runId: "nowhere", event: { ...eventOf(twice, "d-nowhere"), repo: { owner: "acme", repo: "deleted-repo" } }, attempt: 2 });
+    await dead.runAnswering("nowhere");
     dead.close();
 
     const app = await boot({ DEVBUDDY_STATE_PATH: path });
@@ -201,6 +204,7 @@ describe("crash safety", () => {
     expect(await left()).toBe(0);
     expect(botAnswers(github, deleted)).toEqual([]);
     expect(openai.requests).toHaveLength(0);
-    expect(app.logs().filter((l) => l["msg"] === "could not recover an unfinished run")).toEqual([]);
+    const failures = app.logs().filter((l) => l["msg"] === "could not recover an unfinished run");
+    expect(failures.map((l) => [l["runId"], l["permanent"]])).toEqual([["nowhere", true]]);
   });
 });
