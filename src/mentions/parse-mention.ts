@@ -130,8 +130,9 @@ function escapeRegExp(text: string): string {
 
 function mentionPattern(slug: string): RegExp {
   // GitHub logins are letters, digits and hyphens; "x@slug" is an e-mail address, "@slug-x"
-  // another account, "@slug/team" a team. "@slug[bot]" names the App itself.
-  return new RegExp(`(?<![\\w@./-])@${escapeRegExp(slug)}(?:\\[bot\\](?![\\w/-])|(?![\\w/[-]))`, "gi");
+  // another account, "@slug/team" a team, "@slug.com" a domain (GitHub links a mention
+  // followed by a dot only when the dot ends the word). "@slug[bot]" names the App itself.
+  return new RegExp(`(?<![\\w@./-])@${escapeRegExp(slug)}(?:\\[bot\\](?![\\w/-])|(?![\\w/[-])(?!\\.\\w))`, "gi");
 }
 
 /**

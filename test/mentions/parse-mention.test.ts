@@ -12,6 +12,7 @@ describe("parseMention: plain prose", () => {
     ["at the start of a request", "@devbuddy please write a plan"],
     ["in the middle of a sentence", "Could you have a look, @devbuddy, at this?"],
     ["at the end after a full stop", "Fix this @devbuddy."],
+    ["before an ellipsis", "@devbuddy... plan it"],
     ["followed by a colon", "@devbuddy: what do you think?"],
     ["followed by a possessive", "@devbuddy's plan was good, redo it"],
     ["in parentheses", "(@devbuddy)"],
@@ -110,6 +111,8 @@ describe("parseMention: places that are not prose", () => {
     ["an angle-bracket URL", "<https://example.com/?u=@devbuddy>"],
     ["an image's alt text", "![@devbuddy](diagram.png)"],
     ["an image inside a link", "[![@devbuddy](badge.svg)](https://example.com)"],
+    ["a domain GitHub does not link", "mail me at @devbuddy.com"],
+    ["a dotted name", "see @devbuddy.x for details"],
   ])("ignores a mention in %s", (_label, markdown) => {
     expect(parseMention(markdown, SLUG)).toBeNull();
   });
