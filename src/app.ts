@@ -2,12 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { ProbotOctokit } from "probot";
 import type { Settings } from "./config/settings.js";
 import { systemPrompt } from "./conversation/system-prompt.js";
-import { InstallationGitHub } from "./github/github-adapter.js";
+import { InstallationGitHub, listHookDeliveries, redeliverHookDelivery } from "./github/github-adapter.js";
 import type { MentionEvent } from "./handlers/mention-event.js";
 import { mayMention, parseMention } from "./mentions/parse-mention.js";
 import { INTERRUPTED_NOTICE, runAnswer } from "./runs/answer-run.js";
 import { authorize, loadRepoConfig } from "./runs/authorize.js";
 import { planRecovery } from "./runs/recovery.js";
+import { deliveriesToRedeliver } from "./runs/redelivery.js";
 import { RunCoordinator, type RunHandle, type RunTicket } from "./runs/run-coordinator.js";
 import type { RunJournal, RunRecord } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
@@ -34,6 +35,8 @@ export interface DevbuddyDeps {
   readonly slug: () => Promise<string>;
   /** Handled deliveries and runs in progress; in memory (lost on restart) when not given. */
   readonly journal?: RunJournal;
+  /** GitHub as the App itself (its JWT), for the delivery log. */
+  readonly appOctokit?: () => Promise<ProbotOctokit>;
 }
 
 /** Per-event readers the handler provides (they need Probot's context). */
@@ -55,6 +58,12 @@ interface RunContext {
   readonly octokit: ProbotOctokit;
   readonly sources: MentionSources;
 }
+
+/** Failed deliveries this recent are asked for again at start-up; GitHub keeps 3 days of them. */
+const REDELIVERY_WINDOW_MS = 24 * 3_600_000;
+/** At most this many deliveries are read, and this many asked for again, per start. */
+const REDELIVERY_SCAN = 1_000;
+const REDELIVERY_MAX = 100;
 
 /** How often this process says it is alive and looks for runs a stopped process left. */
 const RECOVERY_INTERVAL_MS = 5_000;
@@ -279,6 +288,38 @@ export class Devbuddy {
       await this.#journal.heartbeat();
       await this.#recoverOnce(contextFor, log);
       await clock.sleep(RECOVERY_INTERVAL_MS * settings.timeScale, signal).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Asks GitHub to deliver again the requests it could not deliver while devbuddy was down,
+   * restarting or crashed (GitHub never does so on its own). Once per start, for the last
+   * day; a delivery devbuddy handled, or asked for before, is left alone. With the App's JWT.
+   * Call it once the webhook server listens, or GitHub's new attempt finds no one there;
+   * `startedAt` (wall clock) is when the process started, before it listened.
+   */
+  async redeliverMissed(startedAt: number): Promise<void> {
+    const log = this.#deps.log.child({ name: "redelivery" });
+    const { appOctokit } = this.#deps;
+    if (!appOctokit) return;
+    try {
+      const octokit = await appOctokit();
+      const deliveries = await listHookDeliveries(octokit, startedAt - REDELIVERY_WINDOW_MS, REDELIVERY_SCAN);
+      const guids = [...new Set(deliveries.map((d) => d.guid))];
+      const seen = await this.#journal.claimed(guids.flatMap((guid) => [`delivery:${guid}`, `redeliver:${guid}`]));
+      const handled = new Set(guids.filter((guid) => seen.has(`delivery:${guid}`) || seen.has(`redeliver:${guid}`)));
+      const missed = deliveriesToRedeliver(deliveries, handled, startedAt).slice(0, REDELIVERY_MAX);
+      if (missed.length > 0) log.info({ deliveries: missed.length }, "asking GitHub to deliver again the requests it could not deliver while devbuddy was away");
+      for (const delivery of missed) {
+        if (this.#recovery.signal.aborted) return;
+        // Claimed first: a second start never asks for the same delivery again.
+        if (!(await this.#journal.claim([`redeliver:${delivery.guid}`]))) continue;
+        await redeliverHookDelivery(octokit, delivery.id).catch((error: unknown) =>
+          log.warn({ err: error, delivery: delivery.guid }, "GitHub refused to deliver a missed request again"),
+        );
+      }
+    } catch (error) {
+      log.warn({ err: error }, "could not look for the requests GitHub failed to deliver");
     }
   }
 

@@ -69,7 +69,8 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
     resolveSlug().catch((error: unknown) => log.error({ err: error }, "could not learn the App's slug; will retry on the next event"));
 
     const journal = options.journal ?? openJournal(settings.statePath, log);
-    const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug, journal });
+    const appOctokit = () => app.auth() as Promise<ProbotOctokit>;
+    const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug, journal, appOctokit });
     options.onReady?.(devbuddy);
 
     // context.config reads .github/devbuddy.yml from the default branch, following `_extends`

@@ -25,12 +25,16 @@ const DevbuddyOctokit = ProbotOctokit.defaults((options: Record<string, unknown>
 }));
 
 async function main(): Promise<void> {
+  // Deliveries from now on reach this process (or are on their way): none of them was missed.
+  const startedAt = Date.now();
   let devbuddy: Devbuddy | undefined;
   // Settings are read inside the app function, after run() has applied .env.
   const server = await run(devbuddyApp({ onReady: (instance) => (devbuddy = instance) }), {
     Octokit: DevbuddyOctokit,
   });
   process.removeAllListeners("SIGINT");
+  // Listening now: requests GitHub could not deliver while devbuddy was away can come again.
+  void devbuddy?.redeliverMissed(startedAt);
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals): Promise<void> => {

@@ -473,3 +473,48 @@ export async function fetchAppSlug(appOctokit: ProbotOctokit): Promise<string> {
   if (!slug) throw new Error("GET /app returned no slug; is APP_ID / PRIVATE_KEY the App's own?");
   return slug;
 }
+
+/** One attempt at a webhook delivery, as GitHub lists them for the App. */
+export interface HookDelivery {
+  /** This attempt's id (redeliveries get their own). */
+  readonly id: number;
+  /** The delivery's `X-GitHub-Delivery`, shared by its redeliveries. */
+  readonly guid: string;
+  /** Milliseconds since the epoch. */
+  readonly deliveredAt: number;
+  readonly event: string;
+  readonly action: string | null;
+  /** 0 when GitHub could not connect at all. */
+  readonly statusCode: number;
+}
+
+/**
+ * The App's recent webhook deliveries, newest first, back to `since` (wall-clock ms) or at
+ * most `max`. With the App's JWT. GitHub pages them with a cursor in the `link` header.
+ * https://docs.github.com/rest/apps/webhooks#list-deliveries-for-an-app-webhook
+ */
+export async function listHookDeliveries(appOctokit: ProbotOctokit, since: number, max: number): Promise<HookDelivery[]> {
+  const deliveries: HookDelivery[] = [];
+  let cursor: string | undefined;
+  while (deliveries.length < max) {
+    const response = await call("Listing the App's webhook deliveries", () =>
+      appOctokit.rest.apps.listWebhookDeliveries({ per_page: PAGE, ...(cursor ? { cursor } : {}) }),
+    );
+    for (const d of response.data) {
+      const deliveredAt = Date.parse(d.delivered_at);
+      if (deliveredAt < since) return deliveries;
+      deliveries.push({ id: d.id, guid: d.guid, deliveredAt, event: d.event, action: d.action, statusCode: d.status_code });
+    }
+    cursor = /<[^>]*[?&]cursor=([^&>]+)[^>]*>;\s*rel="next"/.exec(response.headers.link ?? "")?.[1];
+    if (!cursor || response.data.length === 0) break;
+  }
+  return deliveries.slice(0, max);
+}
+
+/**
+ * Asks GitHub to deliver a failed delivery again (same `X-GitHub-Delivery`), with the App's JWT.
+ * https://docs.github.com/rest/apps/webhooks#redeliver-a-delivery-for-an-app-webhook
+ */
+export async function redeliverHookDelivery(appOctokit: ProbotOctokit, deliveryId: number): Promise<void> {
+  await call(`Redelivering webhook delivery ${deliveryId}`, () => appOctokit.rest.apps.redeliverWebhookDelivery({ delivery_id: deliveryId }));
+}

@@ -44,6 +44,8 @@ export interface RunJournal {
    * recorded before: the caller handles the request; false for a redelivery.
    */
   claim(keys: readonly string[]): Promise<boolean>;
+  /** Which of `keys` were claimed before. */
+  claimed(keys: readonly string[]): Promise<Set<string>>;
   /** A run was accepted (or resumed: `attempt` counts the processes that started it). */
   runAccepted(run: { readonly runId: string; readonly event: MentionEvent; readonly attempt: number }): Promise<void>;
   runAnswering(runId: string): Promise<void>;

@@ -158,6 +158,10 @@ export class SqliteJournal implements RunJournal {
     }
   }
 
+  claimed(keys: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(keys.filter((key) => this.#statements.hasClaim.get(key) !== undefined)));
+  }
+
   runAccepted(run: { readonly runId: string; readonly event: MentionEvent; readonly attempt: number }): Promise<void> {
     return this.#run(() => this.#statements.accept.run(run.runId, this.instance, JSON.stringify(run.event), run.attempt, this.#now()));
   }

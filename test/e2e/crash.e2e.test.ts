@@ -134,6 +134,46 @@ describe("crash safety", () => {
     expect(fresh.logs().filter((l) => l["msg"] === "found runs an earlier process left unfinished")).toEqual([]);
   });
 
+  it("asks GitHub, once, to deliver again the requests it could not deliver while devbuddy was down", async () => {
+    github = await startFakeGitHub({ appSlug: "devbuddy" });
+    openai = await startFakeOpenAI();
+    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite") };
+    const first = await boot(env);
+    const scene = newScene(github);
+    const say = (body: string) => github.addComment({ owner: "acme", repo: scene.repo.name, number: 1, body, user: "maint" });
+
+    // Delivered while devbuddy was up: answered, never asked for again.
+    openai.enqueue({ kind: "stream", text: ["Answered live."] });
+    const live = say("@devbuddy plan while up");
+    expect((await github.deliver("issue_comment", commentPayload(scene, live))).statusCode).toBe(200);
+    await untilAnswered(first, github, live.id);
+    await killHard(first);
+
+    // Made while it was down: GitHub cannot connect, and does not try again on its own.
+    const missed = say("@devbuddy plan while down");
+    const lost = await github.deliver("issue_comment", commentPayload(scene, missed));
+    expect(lost.statusCode).toBe(0);
+    const edited = await github.deliver("issue_comment", commentPayload(scene, missed, "edited"));
+    expect(edited.statusCode).toBe(0);
+
+    openai.enqueue({ kind: "stream", text: ["Answered after the restart."] });
+    const second = await boot(env);
+    await untilAnswered(second, github, missed.id, "the missed request to be answered");
+    expect(botAnswers(github, scene).map((c) => parseComment(c.body)?.text)).toEqual(["Answered live.", "Answered after the restart."]);
+    const again = () => github.hookDeliveries.filter((d) => d.redelivery).map((d) => [d.guid, d.statusCode]);
+    // Only the missed request: not the one answered live, not the edit devbuddy ignores anyway.
+    expect(again()).toEqual([[lost.guid, 200]]);
+
+    // Another restart asks for nothing more.
+    await killHard(second);
+    const third = await boot(env);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(again()).toEqual([[lost.guid, 200]]);
+    expect(botAnswers(github, scene)).toHaveLength(2);
+    expect(third.logs().some((l) => typeof l["msg"] === "string" && l["msg"].startsWith("asking GitHub to deliver again"))).toBe(false);
+    expect(openai.requests).toHaveLength(2);
+  });
+
   it("a restart after the answers ended finds nothing to do", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();

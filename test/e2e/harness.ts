@@ -52,6 +52,10 @@ export async function startApp(github: FakeGitHub, openai: FakeOpenAI, env: Reco
   // A directory of its own: Probot loads ./.env over the environment, and a developer's
   // .env in the checkout must not reach the test App.
   const cwd = mkdtempSync(join(tmpdir(), "devbuddy-e2e-"));
+  const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+  // GitHub knows the App's webhook URL before the App listens there: what it delivers
+  // meanwhile fails, as it would on github.com.
+  github.deliverEchoesTo({ url: webhookUrl, secret: WEBHOOK_SECRET, installationId: 1 });
   const child = spawn(process.execPath, [MAIN], {
     cwd,
     env: {
@@ -92,8 +96,6 @@ export async function startApp(github: FakeGitHub, openai: FakeOpenAI, env: Reco
     if (Date.now() - started > 20_000) throw new Error(`App did not start:\n${output.join("\n")}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
-  github.deliverEchoesTo({ url: webhookUrl, secret: WEBHOOK_SECRET, installationId: 1 });
   return {
     webhookUrl,
     output,

@@ -269,6 +269,20 @@ export interface EchoRecord {
   error?: string;
 }
 
+/** One attempt in the App's webhook delivery log. */
+export interface HookDeliveryRecord {
+  id: number;
+  guid: string;
+  event: string;
+  action: string | null;
+  /** 0 when the connection failed. */
+  statusCode: number;
+  deliveredAt: string;
+  redelivery: boolean;
+  installationId: number | null;
+  payload: Record<string, unknown>;
+}
+
 export interface SeedRepoInput {
   owner: string;
   repo: string;
@@ -386,6 +400,14 @@ export interface FakeGitHub {
 
   // Echo webhooks
   deliverEchoesTo(target: EchoTarget | null): void;
+  /**
+   * GitHub delivers a webhook to the App (to the `deliverEchoesTo` target, signed with its
+   * secret) and keeps the attempt in the App's delivery log, failed or not, as
+   * `GET /app/hook/deliveries` lists it. A refused connection is status 0.
+   */
+  deliver(event: string, payload: Record<string, unknown>, options?: { deliveryId?: string }): Promise<HookDeliveryRecord>;
+  /** The App's delivery log, oldest first (tests may push past attempts into it). */
+  readonly hookDeliveries: HookDeliveryRecord[];
   /** Live array of deliveries made, in delivery order. */
   readonly echoes: EchoRecord[];
   /** Resolves once every echo queued so far has been delivered (or has failed). */
@@ -456,6 +478,8 @@ const MAX_BODY_CHARS = 65536;
 const DOCS = {
   root: "https://docs.github.com/rest",
   getApp: "https://docs.github.com/rest/apps/apps#get-the-authenticated-app",
+  hookDeliveries: "https://docs.github.com/rest/apps/webhooks#list-deliveries-for-an-app-webhook",
+  redeliver: "https://docs.github.com/rest/apps/webhooks#redeliver-a-delivery-for-an-app-webhook",
   createToken: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
   permission: "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
   getRepo: "https://docs.github.com/rest/repos/repos#get-a-repository",
@@ -915,6 +939,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const failures: PendingFailure[] = [];
   const holds: ActiveHold[] = [];
   const echoes: EchoRecord[] = [];
+  const hookDeliveries: HookDeliveryRecord[] = [];
   let echoTarget: EchoTarget | null = null;
   let echoQueue: Promise<void> = Promise.resolve();
   let rateLimitUsed = 0;
@@ -1392,6 +1417,33 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return { status: 204 };
   }
 
+  // ---- the App's webhook delivery log ------------------------------------------------
+
+  async function sendDelivery(event: string, payload: Record<string, unknown>, guid: string, redelivery: boolean): Promise<HookDeliveryRecord> {
+    const record: HookDeliveryRecord = {
+      id: newId(),
+      guid,
+      event,
+      action: typeof payload["action"] === "string" ? payload["action"] : null,
+      statusCode: 0,
+      deliveredAt: isoNow(),
+      redelivery,
+      installationId: (payload["installation"] as { id?: number } | undefined)?.id ?? null,
+      payload,
+    };
+    // Listed once the attempt is over, as GitHub lists it (with the time it began).
+    if (echoTarget) {
+      try {
+        const result = await deliverWebhook({ url: echoTarget.url, secret: echoTarget.secret, event, payload, deliveryId: guid, timeoutMs: 10_000 });
+        record.statusCode = result.status;
+      } catch {
+        record.statusCode = 0;
+      }
+    }
+    hookDeliveries.push(record);
+    return record;
+  }
+
   // ---- routes --------------------------------------------------------------------------
 
   const routes: Route[] = [];
@@ -1407,6 +1459,45 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   // https://docs.github.com/rest/apps/apps#get-the-authenticated-app
   route("GET", "/app", (ctx) => requireJwt(ctx, DOCS.getApp, allowTokenForApp) ?? { status: 200, body: clone(app) });
+
+  // https://docs.github.com/rest/apps/webhooks#list-deliveries-for-an-app-webhook (newest first; one page here)
+  route("GET", "/app/hook/deliveries", (ctx) => {
+    const denied = requireJwt(ctx, DOCS.hookDeliveries, false);
+    if (denied) return denied;
+    // Cursor pagination, as GitHub does for this endpoint: the cursor here is an offset.
+    const perPage = Math.min(positiveInt(ctx.query["per_page"]) ?? 30, 100);
+    const from = Number(ctx.query["cursor"] ?? 0) || 0;
+    const newestFirst = [...hookDeliveries].reverse();
+    const next = from + perPage < newestFirst.length ? from + perPage : undefined;
+    const headers: Record<string, string> =
+      next === undefined ? {} : { link: `<${apiBase}/app/hook/deliveries?per_page=${perPage}&cursor=${next}>; rel="next"` };
+    const body = newestFirst
+      .slice(from, from + perPage)
+      .map((d) => ({
+        id: d.id,
+        guid: d.guid,
+        delivered_at: d.deliveredAt,
+        redelivery: d.redelivery,
+        duration: 0.01,
+        status: d.statusCode >= 200 && d.statusCode < 300 ? "OK" : d.statusCode === 0 ? "failed to connect" : `Invalid HTTP Response: ${d.statusCode}`,
+        status_code: d.statusCode,
+        event: d.event,
+        action: d.action,
+        installation_id: d.installationId,
+        repository_id: null,
+      }));
+    return { status: 200, body, headers };
+  });
+
+  // https://docs.github.com/rest/apps/webhooks#redeliver-a-delivery-for-an-app-webhook
+  route("POST", "/app/hook/deliveries/:delivery_id/attempts", (ctx, params) => {
+    const denied = requireJwt(ctx, DOCS.redeliver, false);
+    if (denied) return denied;
+    const original = hookDeliveries.find((d) => d.id === positiveInt(params["delivery_id"]));
+    if (!original) return notFound(DOCS.redeliver);
+    void sendDelivery(original.event, original.payload, original.guid, true);
+    return { status: 202, body: {} };
+  });
 
   // https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app
   route("POST", "/app/installations/:installation_id/access_tokens", (ctx, params) => {
@@ -2193,6 +2284,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
     deliverEchoesTo(target) {
       echoTarget = target;
+    },
+
+    hookDeliveries,
+
+    deliver(event, payload, options = {}) {
+      return sendDelivery(event, payload, options.deliveryId ?? randomUUID(), false);
     },
 
     async echoesDelivered() {

@@ -5,14 +5,22 @@ import { ManualClock } from "./manual-clock.js";
 import { testScheduler } from "./memory-github.js";
 import { recordingLogger } from "./recording-logger.js";
 
-/** The production GitHub adapter on a real Probot Octokit pointed at the loopback fake, without retries or throttling. */
-export function adapterOnFake(github: FakeGitHub, log = recordingLogger()): InstallationGitHub {
-  const octokit = new ProbotOctokit({
-    auth: { token: "ghs_test" },
+function octokitOnFake(github: FakeGitHub, token: string): ProbotOctokit {
+  return new ProbotOctokit({
+    auth: { token },
     baseUrl: github.apiBase,
     retry: { enabled: false },
     throttle: { enabled: false },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
   });
-  return new InstallationGitHub(octokit, testScheduler(new ManualClock(), log));
+}
+
+/** The production GitHub adapter on a real Probot Octokit pointed at the loopback fake, without retries or throttling. */
+export function adapterOnFake(github: FakeGitHub, log = recordingLogger()): InstallationGitHub {
+  return new InstallationGitHub(octokitOnFake(github, "ghs_test"), testScheduler(new ManualClock(), log));
+}
+
+/** An Octokit authenticated as the App itself (a JWT-shaped token: the fake checks the shape, not the signature). */
+export function appOctokitOnFake(github: FakeGitHub): ProbotOctokit {
+  return octokitOnFake(github, "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjF9.c2lnbmF0dXJl");
 }
