@@ -12,6 +12,14 @@ const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 const HEADING = /^#{1,6}(?:[ \t]|$)/;
 const LIST_MARKER = /^(?:[-+*]|(\d{1,9})[.)])(?=[ \t]|$)/;
 const ESCAPABLE = /^[!-/:-@[-`{-~]$/;
+// HTML blocks (https://spec.commonmark.org/0.31.2/#html-blocks), up to the next blank line:
+// one that starts with a block-level tag (type 6, may interrupt a paragraph), or a line
+// that is one complete tag (type 7, may not). Markdown is not read inside them: a backtick
+// there is a backtick, and GitHub shows the text. (Types 1–5, `<pre>` and the like, end at
+// their closing tag; they are taken as type 6 here, which ends them at a blank line.)
+const HTML_BLOCK_TAG =
+  /^<\/?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|pre|script|search|section|style|summary|table|tbody|td|textarea|tfoot|th|thead|title|tr|track|ul)(?=[\s/>]|$)/i;
+const HTML_LONE_TAG = /^(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*\/?>|<\/[A-Za-z][A-Za-z0-9-]*\s*>)\s*$/;
 
 export interface CodeSpan {
   readonly start: number;
@@ -145,8 +153,11 @@ export function scanInline(text: string): InlineScan {
 export interface Chunk {
   readonly text: string;
   readonly prose: boolean;
-  /** What a non-prose line is: code (fenced or indented), an HTML comment, or anything else (blank, a break). */
-  readonly kind: "prose" | "code" | "comment" | "other";
+  /**
+   * What a non-prose line is: code (fenced or indented), an HTML comment, raw HTML (an HTML
+   * block: shown as text by GitHub, Markdown not read), or anything else (blank, a break).
+   */
+  readonly kind: "prose" | "code" | "comment" | "html" | "other";
 }
 
 /** Where a line's first non-blank character is, and its column (tabs stop every 4, as in CommonMark). */
@@ -159,7 +170,7 @@ function firstNonBlank(text: string, startColumn = 0): { readonly index: number;
   return { index, column };
 }
 
-type BlockStart = "fence" | "break" | "heading" | "quote" | "comment" | "list";
+type BlockStart = "fence" | "break" | "heading" | "quote" | "comment" | "html" | "list";
 
 /** What a line (from its first non-blank character) opens, if anything that ends a paragraph. */
 function blockStart(content: string, interruptsParagraph: boolean): BlockStart | undefined {
@@ -169,6 +180,7 @@ function blockStart(content: string, interruptsParagraph: boolean): BlockStart |
   if (HEADING.test(content)) return "heading";
   if (content.startsWith(">")) return "quote";
   if (content.startsWith("<!--")) return "comment";
+  if (HTML_BLOCK_TAG.test(content) || (!interruptsParagraph && HTML_LONE_TAG.test(content))) return "html";
   const marker = LIST_MARKER.exec(content);
   if (!marker) return undefined;
   // A new list may interrupt a paragraph only with a non-empty first item, numbered 1 if ordered.
@@ -188,7 +200,7 @@ export function splitBlocks(text: string): Chunk[] {
     if (paragraph) chunks.push({ text: paragraph.join("\n"), prose: true, kind: "prose" });
     paragraph = undefined;
   };
-  const verbatim = (line: string, kind: "code" | "comment" | "other"): void => {
+  const verbatim = (line: string, kind: "code" | "comment" | "html" | "other"): void => {
     flush();
     chunks.push({ text: line, prose: false, kind });
   };
@@ -197,6 +209,7 @@ export function splitBlocks(text: string): Chunk[] {
   let fence: { readonly char: string; readonly length: number; readonly base: number } | undefined;
   let indentedBase: number | undefined;
   let inComment = false;
+  let inHtml = false;
   /** The content column of the list item an open comment is in (0 outside lists). */
   let commentBase = 0;
 
@@ -210,6 +223,11 @@ export function splitBlocks(text: string): Chunk[] {
       verbatim(line, "comment");
       continue;
     }
+    if (inHtml && !blank) {
+      verbatim(line, "html");
+      continue;
+    }
+    inHtml = false;
     // A fence inside a list item ends with the item.
     if (fence && !blank && first.column < fence.base) fence = undefined;
     if (fence) {
@@ -259,6 +277,9 @@ export function splitBlocks(text: string): Chunk[] {
         inComment = !content.includes("-->", 2);
         commentBase = base;
         verbatim(line, "comment");
+      } else if (start === "html") {
+        inHtml = true;
+        verbatim(line, "html");
       } else if (start === "break") verbatim(line, "other");
       else if (start === "heading") chunks.push({ text: line, prose: true, kind: "prose" });
       else if (start === "quote") paragraph = [line];
@@ -288,3 +309,44 @@ export function splitBlocks(text: string): Chunk[] {
   return chunks;
 }
 
+/** Whether an HTML comment begun on an earlier raw line is still open. */
+export interface RawState {
+  open: boolean;
+}
+
+/**
+ * A raw line (an HTML comment or HTML block line) as shown and hidden stretches: comments
+ * are hidden, the rest is text GitHub shows (tags included). `<!-->` and `<!--->` are empty
+ * comments, as for CommonMark 0.31 and browsers. `state` carries an unclosed comment over to
+ * the next raw line.
+ */
+export function rawSegments(line: string, state: RawState): Array<{ readonly text: string; readonly hidden: boolean }> {
+  const segments: Array<{ text: string; hidden: boolean }> = [];
+  let at = 0;
+  while (at < line.length) {
+    if (state.open) {
+      const end = line.indexOf("-->", at);
+      const stop = end < 0 ? line.length : end + 3;
+      segments.push({ text: line.slice(at, stop), hidden: true });
+      state.open = end < 0;
+      at = stop;
+      continue;
+    }
+    const start = line.indexOf("<!--", at);
+    if (start < 0) {
+      segments.push({ text: line.slice(at), hidden: false });
+      break;
+    }
+    if (start > at) segments.push({ text: line.slice(at, start), hidden: false });
+    const empty = /^<!---?>/.exec(line.slice(start, start + 6))?.[0];
+    if (empty) {
+      segments.push({ text: empty, hidden: true });
+      at = start + empty.length;
+      continue;
+    }
+    state.open = true;
+    segments.push({ text: "<!--", hidden: true });
+    at = start + 4;
+  }
+  return segments;
+}

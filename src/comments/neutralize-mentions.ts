@@ -1,4 +1,4 @@
-import { scanInline, splitBlocks, type Range } from "./markdown-scan.js";
+import { rawSegments, scanInline, splitBlocks, type Range, type RawState } from "./markdown-scan.js";
 
 /**
  * Text devbuddy posts must not ping anyone the model names: `@alice`, `@acme/maintainers`,
@@ -34,9 +34,24 @@ function neutralizeProse(paragraph: string): string {
   return outside(paragraph, skipped);
 }
 
+/**
+ * Raw HTML (an HTML block, the rest of a line an HTML comment is on): GitHub shows its text
+ * and links mentions in it, backticks included, so only comments and the tags themselves
+ * (their attributes are not text) are left alone.
+ */
+function neutralizeRaw(line: string, state: RawState): string {
+  return rawSegments(line, state)
+    .map((segment) => (segment.hidden ? segment.text : segment.text.replace(/<[^<>]*>|([^<]+)/g, (all, text?: string) => (text ? text.replace(MENTION, `@${NEUTRAL}`) : all))))
+    .join("");
+}
+
 export function neutralizeMentions(markdown: string): string {
   if (!markdown.includes("@")) return markdown;
+  const raw: RawState = { open: false };
   return splitBlocks(markdown)
-    .map((chunk) => (chunk.prose ? neutralizeProse(chunk.text) : chunk.text))
+    .map((chunk) => {
+      if (chunk.prose) return neutralizeProse(chunk.text);
+      return chunk.kind === "comment" || chunk.kind === "html" ? neutralizeRaw(chunk.text, raw) : chunk.text;
+    })
     .join("\n");
 }

@@ -49,3 +49,15 @@ describe("hideComments", () => {
     fc.assert(fc.property(doc, (parts) => !hideComments(parts.join("\n")).includes("secret")), { numRuns: 2_000 });
   });
 });
+
+describe("hideComments and link reference definitions", () => {
+  it("drops definitions that start a paragraph, but keeps the same text further down, where it is shown", () => {
+    expect(hideComments("Looks good.\n\n[//]: # (hidden remark)\n[comment]: <> (another)")).toBe("Looks good.\n\n");
+    expect(hideComments("Looks good.\n[x]: y")).toBe("Looks good.\n[x]: y");
+  });
+
+  it("keeps comments' neighbours on raw HTML lines: what follows `-->` or `<!-->` is shown", () => {
+    expect(hideComments("<!-- a note --> please review")).toBe(" please review");
+    expect(hideComments("<details>\n<!-- hidden -->shown\n</details>")).toBe("<details>\nshown\n</details>");
+  });
+});
