@@ -172,14 +172,14 @@ export class Devbuddy {
       // A bot cannot stop an answer; reacting to it would feed a loop.
       if (event.sender.type === "Bot") return "ignored";
       if (!(await this.coordinator.claim(event))) return "duplicate";
-      if (!this.#withinLimit(event, api, log)) return "over-limit";
+      if (!this.#withinLimit(event, api, sources, log)) return "over-limit";
       void this.coordinator.track(this.#stop(event, api, sources, this.#ticket(event).issueKey, log));
       return "stop-requested";
     }
     let overLimit = false;
     const result = await this.coordinator.submit(this.#ticket(event), (handle) => {
       // Counted here, once a request is known not to be a redelivery.
-      if (!this.#withinLimit(event, api, log)) {
+      if (!this.#withinLimit(event, api, sources, log)) {
         overLimit = true;
         return Promise.resolve();
       }
@@ -280,14 +280,21 @@ export class Devbuddy {
   }
 
   async #recoverLoop(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
-    const { clock, settings } = this.#deps;
     const log = this.#deps.log.child({ name: "recovery" });
-    const signal = this.#recovery.signal;
+    // On a beat of its own: a round of recovery can wait on GitHub (a rate-limit pause)
+    // far longer than another process waits before taking this one's answers.
+    const beating = this.#every(() => this.#journal.heartbeat(), log);
     await this.#journal.prune();
+    await this.#every(() => this.#recoverOnce(contextFor, log), log);
+    await beating;
+  }
+
+  /** Runs `step` now and every RECOVERY_INTERVAL_MS after the last one ended, until shutdown. */
+  async #every(step: () => Promise<void>, log: Logger): Promise<void> {
+    const signal = this.#recovery.signal;
     while (!signal.aborted) {
-      await this.#journal.heartbeat();
-      await this.#recoverOnce(contextFor, log);
-      await clock.sleep(RECOVERY_INTERVAL_MS * settings.timeScale, signal).catch(() => undefined);
+      await step().catch((error: unknown) => log.warn({ err: error }, "a recovery step failed"));
+      await this.#deps.clock.sleep(RECOVERY_INTERVAL_MS * this.#deps.settings.timeScale, signal).catch(() => undefined);
     }
   }
 
@@ -327,7 +334,7 @@ export class Devbuddy {
     const runs = await this.#journal.unfinished(SILENT_MS * this.#deps.settings.timeScale);
     if (runs.length > 0) log.info({ runs: runs.length }, "found runs an earlier process left unfinished");
     for (const run of runs) {
-      if (this.#recovery.signal.aborted || !(await this.#journal.adopt(run.runId, run.instance))) continue;
+      if (this.#recovery.signal.aborted || !(await this.#journal.adopt(run.runId, run.instance, this.#journal.instance))) continue;
       const runLog = log.child({ runId: run.runId, delivery: run.event.deliveryId, attempt: run.attempt });
       try {
         await this.#recoverRun(run, contextFor, runLog);
@@ -337,23 +344,29 @@ export class Devbuddy {
         const status = (error as { status?: unknown } | undefined)?.status;
         const permanent = typeof status === "number" && status >= 400 && status < 500 && status !== 429;
         runLog.warn({ err: error, permanent }, "could not recover an unfinished run");
+        // Otherwise it goes back to the process that left it, so the next round (not only the next start) tries again.
         if (permanent) await this.#journal.runEnded(run.runId);
+        else await this.#journal.adopt(run.runId, this.#journal.instance, run.instance);
       }
     }
   }
 
   async #recoverRun(run: RunRecord, contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
-    const recovery = planRecovery(run, INTERRUPTED_NOTICE);
     const { event } = run;
+    const context = await contextFor(run);
+    const api = new InstallationGitHub(context.octokit, this.scheduler(event.installationId));
+    const issue = { ...event.repo, issueNumber: event.issue.number };
+    // What GitHub shows of the run: a write the dead process sent may have landed after all.
+    const botLogin = `${await this.#deps.slug()}[bot]`.toLowerCase();
+    const listed = await api.listComments(issue, this.#deps.settings.maxThreadComments);
+    const shown = listed.comments.filter((c) => c.author.toLowerCase() === botLogin);
+    const recovery = planRecovery(run, INTERRUPTED_NOTICE, shown);
     if (recovery.kind === "forget") return this.#journal.runEnded(run.runId);
     if (recovery.kind === "resume") {
       log.info("resuming a request that had shown nothing before the restart");
-      const context = await contextFor(run);
       void this.coordinator.start(this.#ticket(event), (handle) => this.#answer(event, context, handle, run.runId, recovery.attempt, log));
       return;
     }
-    const api = new InstallationGitHub((await contextFor(run)).octokit, this.scheduler(event.installationId));
-    const issue = { ...event.repo, issueNumber: event.issue.number };
     if (recovery.kind === "close") {
       log.info({ parts: recovery.edits.length }, "closing an answer cut off by the restart");
       for (const edit of recovery.edits) {
@@ -380,8 +393,10 @@ export class Devbuddy {
    * Takes one request from the sender's hourly allowance. Over it, the first refusal of a
    * stretch gets one short comment, later ones nothing at all: the reply cannot be made to spam.
    */
-  #withinLimit(event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
-    return this.#admitted(this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`), this.#deps.settings.requests.perUser, event, api, log);
+  #withinLimit(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): boolean {
+    const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
+    // Counted before the sender is known to be allowed (that costs GitHub reads): the notice waits for it.
+    return this.#admitted(verdict, this.#deps.settings.requests.perUser, event, api, log, sources);
   }
 
   /** The same, against the repository's own limit (its config may set it lower, never higher). */
@@ -390,17 +405,20 @@ export class Devbuddy {
     return this.#admitted(this.#repoRequests.take(key, limit), limit, event, api, log);
   }
 
-  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger): boolean {
+  /** `unauthorized`: the sender's readers, when it is not yet known whether they may ask at all. */
+  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger, unauthorized?: MentionSources): boolean {
     if (verdict.allowed) return true;
     log.info({ sender: event.sender.login, limit, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
     // A bot is never answered with a comment: that could feed a loop between two Apps. A
     // person hears of it once an hour at most, whether the installation's or the repository's limit refused.
     const notify = verdict.notify && event.sender.type !== "Bot" && this.#notices.take(`${event.installationId}/${event.sender.login.toLowerCase()}`).allowed;
-    if (notify) void this.coordinator.track(this.#refuse(event, api, limit, verdict.retryAfterMs, log));
+    if (notify) void this.coordinator.track(this.#refuse(event, api, limit, verdict.retryAfterMs, log, unauthorized));
     return false;
   }
 
-  async #refuse(event: MentionEvent, api: InstallationGitHub, perUser: number, retryAfterMs: number, log: Logger): Promise<void> {
+  async #refuse(event: MentionEvent, api: InstallationGitHub, perUser: number, retryAfterMs: number, log: Logger, unauthorized?: MentionSources): Promise<void> {
+    // Someone who may not ask gets 😕 at most, never a comment: the notice cannot be made to post for a stranger.
+    if (unauthorized && !(await this.#mayAsk(event, api, unauthorized, log))) return;
     const minutes = Math.max(1, Math.ceil(retryAfterMs / this.#deps.settings.timeScale / 60_000));
     const notice =
       `⏳ Sorry, ${event.sender.login}: devbuddy answers each person at most ${perUser === 1 ? "1 request" : `${perUser} requests`} an hour here, ` +
@@ -416,6 +434,16 @@ export class Devbuddy {
       );
     } catch (error) {
       log.warn({ err: error }, "could not post the over-limit notice");
+    }
+  }
+
+  async #mayAsk(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): Promise<boolean> {
+    try {
+      const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
+      return (await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log)) === "allowed";
+    } catch (error) {
+      log.warn({ err: error }, "could not tell whether the sender may ask; no over-limit notice");
+      return false;
     }
   }
 

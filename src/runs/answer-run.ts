@@ -1,4 +1,4 @@
-import { parseComment, renderComment } from "../comments/comment-format.js";
+import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
 import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
@@ -256,19 +256,6 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     const delivery = await live.finish({ state: "failed", notice: `⚠️ devbuddy could not read this issue's comments from GitHub. ${RETRY_HINT}` }, handle.flushSignal);
     await react("confused");
     return delivery.delivered;
-  }
-  // A run resumed after a crash may find a comment its first start posted without the
-  // journal learning of it (killed in between): that one is closed, never left "writing…".
-  const orphans = listed.comments.filter((c) => c.author.toLowerCase() === deps.botLogin.toLowerCase() && parseComment(c.body)?.meta.run === runId);
-  if (orphans.length > 0) {
-    log.warn({ comments: orphans.map((c) => c.id) }, "found this run's comment from before a restart; closing it");
-    for (const orphan of orphans) {
-      const parsed = parseComment(orphan.body);
-      if (!parsed || parsed.meta.state !== "streaming") continue;
-      const body = renderComment({ text: parsed.text, meta: { ...parsed.meta, state: "interrupted" }, notice: INTERRUPTED_NOTICE });
-      await api.write({ priority: "essential", key: runId }, (w) => w.updateComment(issueRef, orphan.id, body)).catch((error: unknown) => log.warn({ err: error }, "could not close the earlier comment"));
-    }
-    return true;
   }
   // A hidden answer is still an answer: the check sees every comment read.
   if (alreadyAnswered(listed.comments, deps.botLogin, request.triggerKey)) {

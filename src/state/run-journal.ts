@@ -57,8 +57,12 @@ export interface RunJournal {
   heartbeat(): Promise<void>;
   /** Unended runs of other instances that closed the journal or have not said they are alive for `silentForMs`. */
   unfinished(silentForMs: number): Promise<RunRecord[]>;
-  /** Makes another instance's run this one's; false if someone else took it first. */
-  adopt(runId: string, fromInstance: string): Promise<boolean>;
+  /**
+   * Moves a run from one instance to another, if `from` still has it: false if someone else
+   * took it first. Taking it over is `adopt(id, dead, this.instance)`; handing it back for
+   * a later try is `adopt(id, this.instance, dead)`.
+   */
+  adopt(runId: string, from: string, to: string): Promise<boolean>;
   /** Forgets claims older than `olderThanMs` (wall clock; default: the store's retention, longer than GitHub's 3 days of redelivery). */
   prune(olderThanMs?: number): Promise<void>;
   /** Stops for good: this instance's unended runs become the next one's at once. */

@@ -187,8 +187,8 @@ export class SqliteJournal implements RunJournal {
     return Promise.resolve(rows.flatMap((row) => this.#record(row)));
   }
 
-  adopt(runId: string, fromInstance: string): Promise<boolean> {
-    return Promise.resolve(this.#statements.adopt.run(this.instance, runId, fromInstance).changes === 1);
+  adopt(runId: string, from: string, to: string): Promise<boolean> {
+    return Promise.resolve(this.#statements.adopt.run(to, runId, from).changes === 1);
   }
 
   prune(olderThanMs: number = this.#retentionMs): Promise<void> {

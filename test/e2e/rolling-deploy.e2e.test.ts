@@ -19,13 +19,13 @@ afterEach(async () => {
   await openai?.close();
 });
 /**
- * Found by exploratory testing (helper/explore). `it.fails`: documents a bug without
- * breaking CI.
+ * Found by exploratory testing (helper/explore). Each test failed before
+ * its fix.
  */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("explore: heartbeat", () => {
-  // BUG: a process says it is alive only between two rounds of recovery (src/app.ts
+describe("heartbeat", () => {
+  // Was a bug: a process says it is alive only between two rounds of recovery (src/app.ts
   // #recoverLoop: heartbeat, then `await #recoverOnce`). A round waits for GitHub writes
   // through the installation's scheduler (which may pause for a rate limit or a full hour's
   // budget) and for installation tokens, so a perfectly healthy process falls silent for
@@ -34,7 +34,7 @@ describe("explore: heartbeat", () => {
   // starts a second run for a request that only waits for its turn, so both processes
   // answer (and close each other's comments as orphans). README "After a crash": "during a
   // rolling deploy the new process leaves the old one's running answers alone".
-  it.fails("a second live process leaves alone the answers of a process whose recovery waits on a slow GitHub write", async () => {
+  it("a second live process leaves alone the answers of a process whose recovery waits on a slow GitHub write", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
     const path = join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite");
@@ -81,7 +81,7 @@ describe("explore: heartbeat", () => {
 
     const took = b.logs().filter((l) => /closing|resuming/.test(String(l["msg"]))).map((l) => l["msg"]);
     const xHistory = github.bodyHistory(botAnswers(github, x)[0]!.id).map((h) => parseComment(h.body)?.meta.state);
-    expect(took).toEqual([]); // fails: B closed X and resumed Y
+    expect(took).toEqual([]);
     expect(xHistory).not.toContain("interrupted");
     expect(botAnswers(github, y)).toHaveLength(1);
   });

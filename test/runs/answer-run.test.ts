@@ -169,24 +169,6 @@ describe("runAnswer", () => {
   });
 });
 
-describe("a run resumed after a crash", () => {
-  it("closes the comment its first start posted unseen by the journal, instead of leaving it 'writing…' or answering twice", async () => {
-    const { github, model, clock, start } = setup();
-    const orphan = renderComment({ text: "", meta: { v: 1, run: "run1", part: 1, state: "streaming", trigger: "c42" }, model: "gpt" });
-    github.comments.set(900, orphan);
-    github.thread.push({ id: 42, author: "maint", authorType: "User", body: "@devbuddy plan this" });
-    github.thread.push({ id: 900, author: "devbuddy[bot]", authorType: "Bot", body: orphan });
-    const finished = start();
-    await clock.advance(10_000);
-    expect(await finished()).toBe(true);
-    const closed = github.comments.get(900) ?? "";
-    expect(parseComment(closed)?.meta.state).toBe("interrupted");
-    expect(closed).toContain("⏸️ Interrupted: devbuddy was restarted while writing this answer. Mention me again to continue.");
-    expect(github.writes.filter((w) => w.op === "create")).toEqual([]);
-    expect(model.calls).toHaveLength(0);
-  });
-});
-
 describe("unreadNote", () => {
   it("names files skipped for their size or the reading budget, and nothing when none were", () => {
     expect(unreadNote(0, 0)).toBeUndefined();

@@ -70,11 +70,13 @@ describe("SqliteJournal", () => {
     await a.heartbeat();
     await b.heartbeat();
     expect((await dead.unfinished(SILENT)).map((r) => r.runId)).toEqual([]);
-    expect(await a.adopt("r1", "dead")).toBe(true);
-    expect(await b.adopt("r1", "dead")).toBe(false);
+    expect(await a.adopt("r1", "dead", "a")).toBe(true);
+    expect(await b.adopt("r1", "dead", "b")).toBe(false);
     expect((await a.unfinished(SILENT)).map((r) => r.runId)).toEqual([]);
-    // a is alive: b leaves its runs alone.
+    // a is alive: b leaves its runs alone; handed back, the run is the dead one's again.
     expect((await b.unfinished(SILENT)).map((r) => r.instance)).toEqual([]);
+    expect(await a.adopt("r1", "a", "dead")).toBe(true);
+    expect((await b.unfinished(SILENT)).map((r) => r.instance)).toEqual(["dead"]);
   });
 
   it("leaves a live instance's runs alone, and takes them once it falls silent or closes the journal", async () => {
