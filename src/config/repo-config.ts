@@ -32,6 +32,11 @@ const team = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_
 });
 const pattern = z.string().min(1).max(500);
 
+const pathsSchema = z.strictObject({
+  include: z.array(pattern).max(200).optional(),
+  exclude: z.array(pattern).max(200).optional(),
+});
+
 const fileSchema = z.strictObject({
   _extends: z.string().optional(),
   model: z.string().min(1).max(100).optional(),
@@ -39,20 +44,16 @@ const fileSchema = z.strictObject({
   /** Whether the model supports function calling; without it, only the starting context is sent. */
   tools: z.boolean().optional(),
   instructions: z.string().max(8_000).optional(),
-  paths: z
-    .strictObject({
-      include: z.array(pattern).max(200).optional(),
-      exclude: z.array(pattern).max(200).optional(),
-    })
-    .optional(),
+  paths: pathsSchema.optional(),
   limits: z
     .strictObject({
-      tool_rounds: z.number().int().min(0).max(LIMIT_CEILINGS.toolRounds).optional(),
-      files: z.number().int().min(1).max(LIMIT_CEILINGS.files).optional(),
-      read_bytes: z.number().int().min(1_000).max(LIMIT_CEILINGS.readBytes).optional(),
-      context_tokens: z.number().int().min(4_000).max(LIMIT_CEILINGS.contextTokens).optional(),
-      run_tokens: z.number().int().min(10_000).max(100_000_000).optional(),
-      requests_per_user_hour: z.number().int().min(1).max(10_000).optional(),
+      // No upper bound here: more than the operator allows is not an error, it gets the operator's value.
+      tool_rounds: z.number().int().min(0).optional(),
+      files: z.number().int().min(1).optional(),
+      read_bytes: z.number().int().min(1_000).optional(),
+      context_tokens: z.number().int().min(4_000).optional(),
+      run_tokens: z.number().int().min(10_000).optional(),
+      requests_per_user_hour: z.number().int().min(1).optional(),
     })
     .optional(),
   triggers: z
@@ -133,6 +134,8 @@ export interface LoadedRepoConfig {
   readonly problems: readonly ConfigProblem[];
   /** Limits the file asked to raise: they keep the operator's value. */
   readonly capped: readonly CappedLimit[];
+  /** An invalid file's `paths`, applied all the same: they only narrow what is read. */
+  readonly keptPaths?: true;
   readonly source: "file" | "defaults";
 }
 
@@ -187,7 +190,15 @@ export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, lo
   }
   if (raw === null || raw === undefined) return { config: fallback, problems: [], capped: [], source: "defaults" };
   const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) return { config: fallback, problems: problemsOf(parsed.error, raw), capped: [], source: "defaults" };
+  if (!parsed.success) {
+    // Defaults for the whole file, except what a maintainer excluded (or limited reading to):
+    // a typo elsewhere must not send the model files they meant to keep from it.
+    const paths = pathsSchema.safeParse((raw as { paths?: unknown } | null)?.paths);
+    const problems = problemsOf(parsed.error, raw);
+    if (!paths.success || (paths.data.include === undefined && paths.data.exclude === undefined)) return { config: fallback, problems, capped: [], source: "defaults" };
+    const config = { ...fallback, include: paths.data.include, exclude: paths.data.exclude ?? [] };
+    return { config, problems, capped: [], source: "defaults", keptPaths: true };
+  }
   const file = parsed.data;
   if (file.model !== undefined && defaults.allowedModels.length > 0 && !defaults.allowedModels.includes(file.model)) {
     const allowed = defaults.allowedModels.map((m) => `\`${m}\``).join(", ");
@@ -245,9 +256,12 @@ export function cappedNotice(capped: readonly CappedLimit[]): string | undefined
 }
 
 /** The notice shown in the answer when the file was invalid: every problem, with its field. */
-export function configNotice(problems: readonly ConfigProblem[]): string | undefined {
+export function configNotice(problems: readonly ConfigProblem[], keptPaths = false): string | undefined {
   if (problems.length === 0) return undefined;
   const lines = problems.slice(0, 10).map((p) => `- ${p.field ? `\`${p.field}\`: ` : ""}${p.problem}`);
   if (problems.length > 10) lines.push(`- … and ${problems.length - 10} more`);
-  return [`⚙️ \`${REPO_CONFIG_PATH}\` is invalid, so this answer used the default settings:`, ...lines].join("\n");
+  const heading = keptPaths
+    ? `⚙️ \`${REPO_CONFIG_PATH}\` is invalid, so this answer used the default settings (its \`paths\` still applied: they only narrow what is read):`
+    : `⚙️ \`${REPO_CONFIG_PATH}\` is invalid, so this answer used the default settings:`;
+  return [heading, ...lines].join("\n");
 }

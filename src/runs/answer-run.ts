@@ -201,7 +201,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  const { config, problems, capped } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
+  const { config, problems, capped, keptPaths } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
   let authorization: Authorization;
   try {
     authorization = await authorize(api, request, config, log);
@@ -237,7 +237,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     ...(deps.progress ? { onWritten: deps.progress.written } : {}),
   });
   const notes: string[] = [];
-  const configProblem = configNotice(problems) ?? cappedNotice(capped);
+  const configProblem = configNotice(problems, keptPaths) ?? cappedNotice(capped);
   if (configProblem) notes.push(configProblem);
   live.setNotes(notes);
 

@@ -77,21 +77,27 @@ describe("resolveRepoConfig", () => {
     expect(loaded.config.tools).toBe(true);
   });
 
-  it("reports each invalid field exactly, with what it found, and falls back to the defaults for the whole file", () => {
+  it("reports each invalid field exactly, with what it found, and falls back to the defaults for the whole file but its paths", () => {
     const loaded = resolveRepoConfig(
-      { temperature: "hot", limits: { tool_rounds: 50 }, triggers: { teams: ["maintainers"] }, paths: { exclude: ["x"] } },
+      { temperature: "hot", limits: { tool_rounds: -1 }, triggers: { teams: ["maintainers"] }, paths: { exclude: ["secrets/**"] } },
       DEFAULTS,
     );
     expect(loaded.source).toBe("defaults");
-    expect(loaded.config.exclude).toEqual([]);
+    expect(loaded.config).toEqual({ ...resolveRepoConfig(null, DEFAULTS).config, exclude: ["secrets/**"] });
+    expect(loaded.keptPaths).toBe(true);
     const fields = loaded.problems.map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(["temperature", "limits.tool_rounds", "triggers.teams.0"]));
     const rounds = loaded.problems.find((p) => p.field === "limits.tool_rounds");
-    expect(rounds?.problem).toMatch(/20/);
-    expect(rounds?.problem).toContain("found 50");
+    expect(rounds?.problem).toContain("found -1");
     const team = loaded.problems.find((p) => p.field === "triggers.teams.0");
     expect(team?.problem).toContain("org/team-slug");
     expect(team?.problem).toContain('found "maintainers"');
+  });
+
+  it("applies no paths from an invalid file whose paths are invalid too", () => {
+    const loaded = resolveRepoConfig({ temperature: "hot", paths: { exclude: "secrets/**" } }, DEFAULTS);
+    expect(loaded.config.exclude).toEqual([]);
+    expect(loaded.keptPaths).toBeUndefined();
   });
 
   it("names unknown settings (a typo is a problem, not silently ignored)", () => {
@@ -136,5 +142,6 @@ describe("configNotice", () => {
       ].join("\n"),
     );
     expect(configNotice([])).toBeUndefined();
+    expect(configNotice([{ field: "", problem: "x" }], true)).toContain("(its `paths` still applied: they only narrow what is read)");
   });
 });

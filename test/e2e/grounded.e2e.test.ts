@@ -121,13 +121,13 @@ describe("grounded planning end to end", () => {
   });
 
   it("reports an invalid .github/devbuddy.yml field by field, answers with the defaults, and follows .github/devbuddy.md", async () => {
-    const { scene } = agentScene({ ".github/devbuddy.yml": "modle: gpt-5\nlimits:\n  tool_rounds: 99\n" });
+    const { scene } = agentScene({ ".github/devbuddy.yml": "modle: gpt-5\nlimits:\n  tool_rounds: -3\n" });
     openai.enqueue({ kind: "stream", text: ["Keep `AI.call` as it is."] });
     const { body } = await ask(scene, "@devbuddy plan");
 
     expect(body).toContain("> ⚙️ `.github/devbuddy.yml` is invalid, so this answer used the default settings:");
     expect(body).toContain("unknown setting `modle`");
-    expect(body).toMatch(/`limits\.tool_rounds`: .*\(found 99\)/);
+    expect(body).toMatch(/`limits\.tool_rounds`: .*\(found -3\)/);
     const request = openai.requests.at(-1);
     expect(request?.body.model).toBe("gpt-e2e");
     expect(request?.body.tools).toHaveLength(4);
