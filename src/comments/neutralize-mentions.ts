@@ -10,10 +10,12 @@ import { rawSegments, scanInline, splitBlocks, type Range, type RawState } from 
 
 export const NEUTRAL = "\u200b";
 
-// GitHub's rule: an @ not glued to a word (e-mail addresses) nor inside a path or URL, followed
-// by a login (letters, digits, hyphens) and optionally /team. Right after an e-mail address,
-// which GitHub turns into a link, an @ starts a new text again: `ops@example.com@alice`.
-const MENTION = /(?:(?<![\w@./:-])|(?<=[\w.+-]@[\w-]+(?:\.[\w-]+)+))@(?=[A-Za-z0-9])/g;
+// GitHub links an @ after any character that is not a word character (its open-source
+// MentionFilter: `(?:^|\W)@login`), so `-@alice` and `@@alice` ping too. Left alone: an @
+// glued to a word (an e-mail address), and one inside a path or URL (after `.`, `/` or `:`),
+// where a zero-width space would break the link. Right after an e-mail address, which GitHub
+// turns into a link, an @ starts a new text again: `ops@example.com@alice`.
+const MENTION = /(?:(?<![\w./:])|(?<=[\w.+-]@[\w-]+(?:\.[\w-]+)+))@(?=[A-Za-z0-9])/g;
 
 function outside(text: string, skipped: readonly Range[]): string {
   let result = "";

@@ -51,3 +51,10 @@ describe("hidden text that reaches the model", () => {
     expect(hideComments("<!-->Please keep the retry helper.")).toContain("retry helper");
   });
 });
+
+describe("mentions after punctuation", () => {
+  it("neutralizes an @ after a hyphen or another @, which GitHub links; leaves URLs and e-mail addresses alone", () => {
+    expect(pinged(neutralizeMentions("ask -@dave or @@frank"))).toEqual([]);
+    expect(neutralizeMentions("see https://medium.com/@writer and ops@example.com")).toBe("see https://medium.com/@writer and ops@example.com");
+  });
+});
