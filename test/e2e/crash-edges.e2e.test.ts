@@ -1,12 +1,9 @@
-import { mkdtempSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
-import { botAnswers, leakedSecrets, mention, newScene, startApp, until, type AppProcess } from "./harness.js";
+import { botAnswers, freshStatePath, killHard, mention, newScene, restartableApps, until } from "./harness.js";
 
 /**
  * Crash recovery at awkward moments, found by exploratory testing: a write the killed
@@ -16,26 +13,9 @@ import { botAnswers, leakedSecrets, mention, newScene, startApp, until, type App
 
 let github: FakeGitHub;
 let openai: FakeOpenAI;
-const apps: AppProcess[] = [];
+const { boot } = restartableApps(() => ({ github, openai }));
 
-afterEach(async () => {
-  for (const app of apps) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-  await github?.close();
-  await openai?.close();
-});
-
-async function boot(env: Record<string, string>): Promise<AppProcess> {
-  const app = await startApp(github, openai, env);
-  apps.push(app);
-  return app;
-}
-const killHard = (app: AppProcess): Promise<number | null> => {
-  app.child.kill("SIGKILL");
-  return app.exit;
-};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const statePath = () => join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite");
 const stateOf = (body: string | undefined) => parseComment(body ?? "")?.meta.state;
 const unfinishedRuns = (path: string): number => {
   const db = new DatabaseSync(path);
@@ -56,7 +36,7 @@ describe("crash recovery bugs", () => {
   it("does not overwrite an answer whose final edit reached GitHub just before the kill", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: statePath() };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
     const first = await boot(env);
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["First half. ", "Second half."], delayMs: [0, 400, 0] });
@@ -93,7 +73,7 @@ describe("crash recovery bugs", () => {
   it("closes every part of a multi-part answer, also one created right before the kill", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: statePath(), DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath(), DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
     const first = await boot(env);
     const scene = newScene(github);
     const chunk = `${"word ".repeat(19)}\n`.repeat(100); // 9,600 characters
@@ -121,7 +101,7 @@ describe("crash recovery bugs", () => {
   it("retries closing a cut-off answer after a transient GitHub failure, without another restart", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: statePath() };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
     const first = await boot(env);
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["Half of ", "an answer"], stallAfter: 2 });
@@ -144,7 +124,7 @@ describe("crash recovery bugs", () => {
   it("does not forget a run whose orphan comment it could not close", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: statePath() };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
     const first = await boot(env);
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["never shown"] });

@@ -1,27 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
 import type { MentionEvent } from "../../src/handlers/mention-event.js";
 import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
-import {
-  WEBHOOK_SECRET,
-  botAnswers,
-  commentPayload,
-  leakedSecrets,
-  mention,
-  newScene,
-  reactionsOn,
-  startApp,
-  stopWorld,
-  until,
-  untilAnswered,
-  type AppProcess,
-} from "./harness.js";
+import { botAnswers, commentPayload, freshStatePath, killHard, mention, newScene, reactionsOn, restartableApps, until, untilAnswered, WEBHOOK_SECRET } from "./harness.js";
 
 /**
  * A hard kill (SIGKILL: no handler runs, like an OOM kill) in the middle of answers, then
@@ -31,25 +15,7 @@ import {
 
 let github: FakeGitHub;
 let openai: FakeOpenAI;
-const apps: AppProcess[] = [];
-
-afterEach(async () => {
-  const [first, ...rest] = apps.splice(0);
-  for (const app of rest) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await Promise.all(rest.map((app) => app.stop()));
-  await stopWorld({ github, openai, ...(first ? { app: first } : {}) });
-});
-
-async function boot(env: Record<string, string>): Promise<AppProcess> {
-  const app = await startApp(github, openai, env);
-  apps.push(app);
-  return app;
-}
-
-function killHard(app: AppProcess): Promise<number | null> {
-  app.child.kill("SIGKILL");
-  return app.exit;
-}
+const { boot } = restartableApps(() => ({ github, openai }));
 
 const answerOf = (scene: ReturnType<typeof newScene>) => parseComment(botAnswers(github, scene)[0]?.body ?? "");
 
@@ -58,7 +24,7 @@ describe("crash safety", () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
     // One run at a time per installation, so the second request waits, acknowledged but not yet visible.
-    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite"), DEVBUDDY_CONCURRENT_RUNS: "1" };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath(), DEVBUDDY_CONCURRENT_RUNS: "1" };
     const first = await boot(env);
     const cut = newScene(github, { installationId: 700 });
     const queued = newScene(github, { installationId: 700 });
@@ -111,7 +77,7 @@ describe("crash safety", () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
     // The model stalls; a long idle timeout keeps the old process's answer streaming meanwhile.
-    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite"), DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath(), DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
     const old = await boot(env);
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["Still ", "writing"], stallAfter: 2 });
@@ -137,7 +103,7 @@ describe("crash safety", () => {
   it("asks GitHub, once, to deliver again the requests it could not deliver while devbuddy was down", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite") };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
     const first = await boot(env);
     const scene = newScene(github);
     const say = (body: string) => github.addComment({ owner: "acme", repo: scene.repo.name, number: 1, body, user: "maint" });
@@ -177,7 +143,7 @@ describe("crash safety", () => {
   it("a restart after the answers ended finds nothing to do", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite") };
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
     const first = await boot(env);
     const scene = newScene(github);
     openai.enqueue({ kind: "stream", text: ["Done."] });
@@ -199,7 +165,7 @@ describe("crash safety", () => {
   it("gives up, saying so, on a request restarts interrupted twice, and survives an answer whose comment was deleted", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const path = join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite");
+    const path = freshStatePath();
     const twice = newScene(github, { installationId: 710 });
     const deleted = newScene(github, { installationId: 710 });
     const eventOf = (scene: ReturnType<typeof newScene>, id: string): MentionEvent => ({

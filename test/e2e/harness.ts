@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { startFakeGitHub, type FakeGitHub, type GitHubComment, type GitHubIssue, type GitHubRepository } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
 import { listenOnLoopback } from "../fakes/listen.js";
@@ -253,4 +253,44 @@ export async function stopWorld(world: Partial<World>): Promise<void> {
     await github?.close();
     await openai?.close();
   }
+}
+
+/** SIGKILL: no handler runs, as in an out-of-memory kill. Resolves with the exit code (null). */
+export function killHard(app: AppProcess): Promise<number | null> {
+  app.child.kill("SIGKILL");
+  return app.exit;
+}
+
+/** A run journal file of its own, for Apps that restart on it. */
+export const freshStatePath = (): string => join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite");
+
+/**
+ * For suites that start the App several times on the same fakes (restarts, rolling
+ * deploys): `boot` starts one more process; after each test every process's output is
+ * searched for secrets, then all are stopped and the fakes closed.
+ */
+export function restartableApps(fakes: () => { readonly github?: FakeGitHub; readonly openai?: FakeOpenAI }): {
+  boot(env: Record<string, string>): Promise<AppProcess>;
+} {
+  const apps: AppProcess[] = [];
+  afterEach(async () => {
+    const { github, openai } = fakes();
+    const started = apps.splice(0);
+    try {
+      if (github && openai) for (const app of started) expect(leakedSecrets(app, github, openai)).toEqual([]);
+    } finally {
+      await Promise.all(started.map((app) => app.stop()));
+      await github?.close();
+      await openai?.close();
+    }
+  });
+  return {
+    async boot(env) {
+      const { github, openai } = fakes();
+      if (!github || !openai) throw new Error("start the fakes before booting the App");
+      const app = await startApp(github, openai, env);
+      apps.push(app);
+      return app;
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
-import type { FakeGitHub } from "../fakes/fake-github.js";
+import type { FakeGitHub, GitHubComment } from "../fakes/fake-github.js";
 import type { FakeOpenAI } from "../fakes/fake-openai.js";
 import { deliverWebhook } from "../fakes/webhook-sender.js";
 import { WEBHOOK_SECRET, botAnswers, commentPayload, mention, newScene, reactionsOn, startWorld, stopWorld, until, untilAnswered, type AppProcess } from "./harness.js";
@@ -82,6 +82,26 @@ describe("abuse and load", () => {
     await mention(app, github, generous, "@devbuddy tres", { login: "bob" });
     const refused = await until(app, "the operator's over-limit notice", () => botAnswers(github, generous)[2]);
     expect(refused.body).toContain("at most 2 requests an hour here");
+  });
+
+  // Was a bug: the per-person limit is taken in Devbuddy.onMention before the sender is
+  // authorized, and #admitted posts the over-limit notice whatever the sender's permission.
+  // So someone with read access only (anyone, on a public repository), who per the README
+  // "gets 😕 and nothing else", makes devbuddy post a public comment addressed to them by
+  // name ("⏳ Sorry, stranger: …") once an hour per installation and per account.
+  // src/app.ts onMention (#withinLimit inside submit) / #admitted → #refuse.
+  it("never posts a comment for someone who may not ask", async () => {
+    const scene = newScene(github);
+    const calls = openai.requests.length;
+    const requests: GitHubComment[] = [];
+    for (let i = 0; i < 3; i++) requests.push((await mention(app, github, scene, `@devbuddy please ${i}`, { login: "stranger" })).comment);
+    await until(app, "the third request to be refused", () =>
+      app.logs().filter((l) => l["msg"] === "request over the per-person limit" && l["sender"] === "stranger").length === 1 ? true : undefined,
+    );
+    await until(app, "the first two 😕", () => (requests.slice(0, 2).every((c) => reactionsOn(github, c.id).includes("confused")) ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(openai.requests).toHaveLength(calls);
+    expect(botAnswers(github, scene)).toEqual([]);
   });
 
   it("never answers a bot over its limit with a comment: two Apps must not loop", async () => {

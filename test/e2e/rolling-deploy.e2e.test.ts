@@ -1,23 +1,15 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseComment, renderComment } from "../../src/comments/comment-format.js";
 import type { MentionEvent } from "../../src/handlers/mention-event.js";
 import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";
-import { botAnswers, leakedSecrets, mention, newScene, reactionsOn, startApp, until, type AppProcess } from "./harness.js";
+import { botAnswers, freshStatePath, mention, newScene, reactionsOn, restartableApps, until } from "./harness.js";
 
 let github: FakeGitHub;
 let openai: FakeOpenAI;
-const apps: AppProcess[] = [];
-afterEach(async () => {
-  for (const app of apps) expect(leakedSecrets(app, github, openai)).toEqual([]);
-  await Promise.all(apps.splice(0).map((app) => app.stop()));
-  await github?.close();
-  await openai?.close();
-});
+const { boot } = restartableApps(() => ({ github, openai }));
+
 /**
  * Found by exploratory testing (helper/explore). Each test failed before
  * its fix.
@@ -37,7 +29,7 @@ describe("heartbeat", () => {
   it("a second live process leaves alone the answers of a process whose recovery waits on a slow GitHub write", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
-    const path = join(mkdtempSync(join(tmpdir(), "devbuddy-state-")), "state.sqlite");
+    const path = freshStatePath();
     const env = { DEVBUDDY_STATE_PATH: path, DEVBUDDY_CONCURRENT_RUNS: "1", DEVBUDDY_IDLE_TIMEOUT_MS: "600000" };
 
     // What a crashed process Z left: an answer cut off mid-stream, on its own issue.
@@ -58,8 +50,7 @@ describe("heartbeat", () => {
 
     // GitHub is slow to take the edit that closes it (a secondary rate limit would do the same).
     const slow = github.hold({ method: "PATCH", path: new RegExp(`/issues/comments/${cut.id}$`) });
-    const a = await startApp(github, openai, env);
-    apps.push(a);
+    const a = await boot(env);
     await until(a, "A's recovery to be stuck", () => (slow.waiting > 0 ? true : undefined));
 
     // A takes new work meanwhile: X streams slowly, Y waits for X's turn (one run at a time).
@@ -73,8 +64,7 @@ describe("heartbeat", () => {
     await until(a, "Y 👀", () => (reactionsOn(github, yr.comment.id).includes("eyes") ? true : undefined));
 
     // A rolling deploy starts B. A is alive and well, only its recovery loop is waiting.
-    const b = await startApp(github, openai, env);
-    apps.push(b);
+    const b = await boot(env);
     await sleep(6_000);
     slow.release();
     await sleep(2_000);
