@@ -72,7 +72,6 @@ const SILENT_MS = 3 * RECOVERY_INTERVAL_MS;
 
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 
-
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #journal: RunJournal;
@@ -340,7 +339,7 @@ export class Devbuddy {
         await this.#recoverRun(run, contextFor, runLog);
       } catch (error) {
         // GitHub refusing for good (the App was uninstalled, the repository is gone): nothing
-        // left to close. Anything else stays in the journal, and the next start tries again.
+        // left to close. Anything else is tried again.
         const status = (error as { status?: unknown } | undefined)?.status;
         const permanent = typeof status === "number" && status >= 400 && status < 500 && status !== 429;
         runLog.warn({ err: error, permanent }, "could not recover an unfinished run");
@@ -353,6 +352,8 @@ export class Devbuddy {
 
   async #recoverRun(run: RunRecord, contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
     const { event } = run;
+    // A write waiting out a rate limit must not hold up a shutdown.
+    const signal = this.#recovery.signal;
     const context = await contextFor(run);
     const api = new InstallationGitHub(context.octokit, this.scheduler(event.installationId));
     const issue = { ...event.repo, issueNumber: event.issue.number };
@@ -370,7 +371,7 @@ export class Devbuddy {
     if (recovery.kind === "close") {
       log.info({ parts: recovery.edits.length }, "closing an answer cut off by the restart");
       for (const edit of recovery.edits) {
-        await api.write({ priority: "essential", key: run.runId }, (w) => w.updateComment(issue, edit.commentId, edit.body)).catch((error: unknown) => {
+        await api.write({ priority: "essential", key: run.runId, signal }, (w) => w.updateComment(issue, edit.commentId, edit.body)).catch((error: unknown) => {
           // A deleted comment has nothing left to close.
           if (!isGitHubError(error, "not-found")) throw error;
         });
@@ -382,7 +383,7 @@ export class Devbuddy {
         meta: { v: 1, run: run.runId, part: 1, state: "interrupted", trigger: event.triggerKey },
         notice: recovery.notice,
       });
-      await api.write({ priority: "essential", key: run.runId }, (w) => w.createComment(issue, body));
+      await api.write({ priority: "essential", key: run.runId, signal }, (w) => w.createComment(issue, body));
     } else {
       log.warn("a request was interrupted by restarts twice before it was authorized; dropping it");
     }
