@@ -364,6 +364,8 @@ export class Devbuddy {
     const recovery = planRecovery(run, INTERRUPTED_NOTICE, shown);
     if (recovery.kind === "forget") return this.#journal.runEnded(run.runId);
     if (recovery.kind === "resume") {
+      // Stopping: the run goes back to the journal, for the next process to resume.
+      if (signal.aborted) throw new Error("shutting down before the run could be resumed");
       log.info("resuming a request that had shown nothing before the restart");
       void this.coordinator.start(this.#ticket(event), (handle) => this.#answer(event, context, handle, run.runId, recovery.attempt, log));
       return;
@@ -465,8 +467,10 @@ export class Devbuddy {
 
   async shutdown(): Promise<void> {
     this.#recovery.abort();
+    // Refuses new work at once (a delivery now gets 503); then waits for recovery's last step.
+    const stopping = this.coordinator.shutdown();
     await this.#recovering;
-    await this.coordinator.shutdown();
+    await stopping;
     this.#journal.close();
   }
 }

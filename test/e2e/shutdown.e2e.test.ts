@@ -33,6 +33,9 @@ describe("shutdown", () => {
     await until(app, "the quick model call", () => (openai.requests.length === 2 ? true : undefined));
 
     app.child.kill("SIGTERM");
+    // The signal reaches the App's handler asynchronously: a delivery sent in the same instant
+    // may still be taken (and then closed as interrupted). Once it is stopping, it refuses.
+    await until(app, "the App to start stopping", () => (app.output.some((line) => line.includes("devbuddy is stopping")) ? true : undefined));
     // New work is refused while stopping, so GitHub can redeliver it later.
     const late = newScene(github);
     const lateComment = github.addComment({ owner: "acme", repo: late.repo.name, number: 1, body: "@devbuddy too late", user: "maint" });
