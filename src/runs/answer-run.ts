@@ -266,6 +266,11 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     log.warn({ sender: request.sender, limit: MAX_BOT_ANSWERS_IN_A_ROW }, "a bot asked again after answers to bots in a row with no person in between; not answering (a loop between Apps)");
     return true;
   }
+  // A maintainer hid the request itself (as spam, say) before its turn came: it is not answered.
+  if (listed.comments.some((c) => c.minimized && c.id === request.triggerComment?.id)) {
+    log.info({ trigger: request.triggerKey }, "the request was hidden (minimized) before it was answered; not answering");
+    return true;
+  }
   const visible = visibleThread(listed);
   const thread: ThreadEntry[] = visible.comments;
   const gap = visible.gapAfterId === undefined ? undefined : { afterId: visible.gapAfterId, count: listed.omitted };

@@ -169,6 +169,18 @@ describe("runAnswer", () => {
   });
 });
 
+describe("a hidden request", () => {
+  it("is not answered when a maintainer minimized it before its turn came", async () => {
+    const { github, model, clock, start } = setup();
+    github.thread.push({ id: 42, author: "maint", authorType: "User", body: "@devbuddy plan this", minimized: true });
+    const finished = start();
+    await clock.advance(10_000);
+    expect(await finished()).toBe(true);
+    expect(model.calls).toHaveLength(0);
+    expect(github.writes.filter((w) => w.op !== "react")).toEqual([]);
+  });
+});
+
 describe("unreadNote", () => {
   it("names files skipped for their size or the reading budget, and nothing when none were", () => {
     expect(unreadNote(0, 0)).toBeUndefined();
