@@ -26,13 +26,9 @@ const unfinishedRuns = (path: string): number => {
   }
 };
 
-describe("crash recovery bugs", () => {
-  // Was a bug: recovery rewrites each part from the journal's last *acknowledged* write, without
-  // looking at what GitHub shows. A write GitHub applied but whose response the killed
-  // process never read is reverted: here the final edit (state "done", token usage) had
-  // landed, and the restart turns the finished answer into "⏸️ Interrupted … Mention me
-  // again to continue" (the same happens mid-stream: the newest edit's text is taken back).
-  // src/runs/recovery.ts planRecovery/closedBody + src/app.ts #recoverRun ("close").
+describe("crash recovery at awkward moments", () => {
+  // A write the killed process sent may land without it seeing the answer: recovery goes
+  // by what GitHub shows (src/runs/recovery.ts), so a finished answer stays finished.
   it("does not overwrite an answer whose final edit reached GitHub just before the kill", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
@@ -65,11 +61,8 @@ describe("crash recovery bugs", () => {
     expect(botAnswers(github, scene)[0]?.body).toBe(finished);
   });
 
-  // Was a bug: a follow-up part of a long answer that GitHub created, but that the journal never
-  // recorded (killed while the POST was in flight), is left saying "⏳ writing…" forever:
-  // recovery closes only the parts it knows of (part 1, now without a link to part 2), and
-  // the orphan search of the "resume" path never runs for a run that has parts.
-  // src/runs/recovery.ts planRecovery ("close" uses run.parts only).
+  // A part GitHub created as the process died, unknown to the journal, is found on the
+  // issue and closed and linked with the others.
   it("closes every part of a multi-part answer, also one created right before the kill", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
@@ -93,11 +86,8 @@ describe("crash recovery bugs", () => {
     expect(botAnswers(github, scene).some((c) => c.body.includes("⏳"))).toBe(false);
   });
 
-  // Was a bug: a transient GitHub failure (502) on the edit that closes a cut-off answer leaves it
-  // "⏳ writing…" for as long as this process runs: the run was adopted by this instance,
-  // and `unfinished()` only returns other instances' runs, so the 5-second recovery loop
-  // never retries it; only a further restart would. src/app.ts #recoverOnce (catch) with
-  // src/state/sqlite-journal.ts `unfinished` (runs.instance <> ?).
+  // A transient failure while closing: the run is handed back to the dead process in the
+  // journal, so the next round of recovery (not only the next start) tries again.
   it("retries closing a cut-off answer after a transient GitHub failure, without another restart", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
@@ -116,11 +106,8 @@ describe("crash recovery bugs", () => {
     expect(stateOf(botAnswers(github, scene)[0]?.body)).toBe("interrupted");
   });
 
-  // Was a bug: the same failure on the "resume" path is worse: the orphan comment (posted by the
-  // killed process, unknown to the journal) gets one closing attempt, whose failure is only
-  // logged ("could not close the earlier comment"); runAnswer still returns true, the run
-  // is deleted from the journal, and the comment says "⏳ writing…" forever, across restarts.
-  // src/runs/answer-run.ts (orphans loop `.catch(...)` then `return true`).
+  // The same for a comment the journal never heard of: the run is not forgotten while
+  // its comment still says "writing…".
   it("does not forget a run whose orphan comment it could not close", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();

@@ -84,12 +84,8 @@ describe("abuse and load", () => {
     expect(refused.body).toContain("at most 2 requests an hour here");
   });
 
-  // Was a bug: the per-person limit is taken in Devbuddy.onMention before the sender is
-  // authorized, and #admitted posts the over-limit notice whatever the sender's permission.
-  // So someone with read access only (anyone, on a public repository), who per the README
-  // "gets 😕 and nothing else", makes devbuddy post a public comment addressed to them by
-  // name ("⏳ Sorry, stranger: …") once an hour per installation and per account.
-  // src/app.ts onMention (#withinLimit inside submit) / #admitted → #refuse.
+  // The limit is counted before the sender is authorized (that costs GitHub reads); the
+  // notice waits for it, so someone who may not ask gets 😕 at most, never a comment.
   it("never posts a comment for someone who may not ask", async () => {
     const scene = newScene(github);
     const calls = openai.requests.length;

@@ -10,22 +10,13 @@ let github: FakeGitHub;
 let openai: FakeOpenAI;
 const { boot } = restartableApps(() => ({ github, openai }));
 
-/**
- * Found by exploratory testing (helper/explore). Each test failed before
- * its fix.
- */
+/** Found by exploratory testing; the test failed before its fix. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("heartbeat", () => {
-  // Was a bug: a process says it is alive only between two rounds of recovery (src/app.ts
-  // #recoverLoop: heartbeat, then `await #recoverOnce`). A round waits for GitHub writes
-  // through the installation's scheduler (which may pause for a rate limit or a full hour's
-  // budget) and for installation tokens, so a perfectly healthy process falls silent for
-  // longer than SILENT_MS. During a rolling deploy the other live process then adopts its
-  // runs: it closes an answer that is still streaming as "⏸️ Interrupted … restarted" and
-  // starts a second run for a request that only waits for its turn, so both processes
-  // answer (and close each other's comments as orphans). README "After a crash": "during a
-  // rolling deploy the new process leaves the old one's running answers alone".
+  // The heartbeat has a loop of its own: a round of recovery waiting on GitHub (a rate-limit
+  // pause, a slow write) must not make a healthy process look gone to another live one, which
+  // would then close its streaming answers and answer its queued requests a second time.
   it("a second live process leaves alone the answers of a process whose recovery waits on a slow GitHub write", async () => {
     github = await startFakeGitHub({ appSlug: "devbuddy" });
     openai = await startFakeOpenAI();
