@@ -59,6 +59,9 @@ interface RunContext {
   readonly sources: MentionSources;
 }
 
+/** Rebuilds a run's context from what the journal kept of its event (the handler's Probot context is gone). */
+type ContextFor = (run: RunRecord) => Promise<RunContext>;
+
 /** Failed deliveries this recent are asked for again at start-up; GitHub keeps 3 days of them. */
 const REDELIVERY_WINDOW_MS = 24 * 3_600_000;
 /** At most this many deliveries are read, and this many asked for again, per start. */
@@ -270,7 +273,7 @@ export class Devbuddy {
    * silent for `SILENT_MS` or has stopped, never from one still finishing its answers.
    * Runs in the background until shutdown; the App takes new work meanwhile.
    */
-  recover(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+  recover(contextFor: ContextFor): Promise<void> {
     // Not one of the coordinator's tasks: it never settles on its own. Shutdown ends it.
     this.#recovering ??= this.#recoverLoop(contextFor).catch((error: unknown) =>
       this.#deps.log.error({ err: error }, "recovery of unfinished runs stopped"),
@@ -278,7 +281,7 @@ export class Devbuddy {
     return this.#recovering;
   }
 
-  async #recoverLoop(contextFor: (run: RunRecord) => Promise<RunContext>): Promise<void> {
+  async #recoverLoop(contextFor: ContextFor): Promise<void> {
     const log = this.#deps.log.child({ name: "recovery" });
     // On a beat of its own: a round of recovery can wait on GitHub (a rate-limit pause)
     // far longer than another process waits before taking this one's answers.
@@ -329,7 +332,7 @@ export class Devbuddy {
     }
   }
 
-  async #recoverOnce(contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
+  async #recoverOnce(contextFor: ContextFor, log: Logger): Promise<void> {
     const runs = await this.#journal.unfinished(SILENT_MS * this.#deps.settings.timeScale);
     if (runs.length > 0) log.info({ runs: runs.length }, "found runs an earlier process left unfinished");
     for (const run of runs) {
@@ -350,7 +353,7 @@ export class Devbuddy {
     }
   }
 
-  async #recoverRun(run: RunRecord, contextFor: (run: RunRecord) => Promise<RunContext>, log: Logger): Promise<void> {
+  async #recoverRun(run: RunRecord, contextFor: ContextFor, log: Logger): Promise<void> {
     const { event } = run;
     // A write waiting out a rate limit must not hold up a shutdown.
     const signal = this.#recovery.signal;
@@ -440,12 +443,13 @@ export class Devbuddy {
     }
   }
 
+  /** Whether the sender may ask here: the same permission and config rules as for an answer. */
   async #mayAsk(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): Promise<boolean> {
     try {
       const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
       return (await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log)) === "allowed";
     } catch (error) {
-      log.warn({ err: error }, "could not tell whether the sender may ask; no over-limit notice");
+      log.warn({ err: error }, "could not tell whether the sender may ask; taking it they may not");
       return false;
     }
   }
@@ -453,10 +457,9 @@ export class Devbuddy {
   /** Whoever may start an answer may stop one: the same permission and config rules. */
   async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
-      const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
-      const authorization = await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log);
-      const stopped = authorization === "allowed" && this.coordinator.stop(issueKey, event.sender.login);
-      log.info({ sender: event.sender.login, authorization, stopped }, "stop requested");
+      const allowed = await this.#mayAsk(event, api, sources, log);
+      const stopped = allowed && this.coordinator.stop(issueKey, event.sender.login);
+      log.info({ sender: event.sender.login, allowed, stopped }, "stop requested");
       await api.write({ priority: "essential", key: `stop:${event.triggerKey}` }, (w) =>
         w.react(event.repo, event.target, stopped ? "+1" : "confused"),
       );
