@@ -474,6 +474,6 @@ export class Devbuddy {
     const stopping = this.coordinator.shutdown();
     await this.#recovering;
     await stopping;
-    this.#journal.close();
+    await this.#journal.close();
   }
 }
