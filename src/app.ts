@@ -90,6 +90,8 @@ export class Devbuddy {
   readonly #repoRequests: RequestLimiter;
   /** Over-limit notices per person and installation: one an hour, whichever limit was hit. */
   readonly #notices: RequestLimiter;
+  /** 😕 to people who may not ask, per person and installation, and per installation. */
+  readonly #strangerReactions: { readonly perPerson: RequestLimiter; readonly perInstallation: RequestLimiter };
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
@@ -99,6 +101,11 @@ export class Devbuddy {
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#repoRequests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#notices = new RequestLimiter({ limit: 1, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
+    const strangers = deps.settings.strangerReactions;
+    this.#strangerReactions = {
+      perPerson: new RequestLimiter({ limit: 1, windowMs: strangers.perPersonMs, clock: deps.clock }),
+      perInstallation: new RequestLimiter({ limit: strangers.perInstallation, windowMs: strangers.windowMs, clock: deps.clock }),
+    };
     this.coordinator = new RunCoordinator({
       journal: this.#journal,
       clock: deps.clock,
@@ -254,6 +261,7 @@ export class Devbuddy {
         maxThreadComments: settings.maxThreadComments,
         runId,
         admit: (limit) => this.#withinRepoLimit(event, api, limit, log),
+        mayReactToStranger: () => this.#mayReactToStranger(event),
         progress: {
           answering: () => record("the acknowledged run", journal.runAnswering(runId)),
           written: (parts) => record("the answer's comments", journal.partsWritten(runId, parts)),
@@ -454,12 +462,24 @@ export class Devbuddy {
     }
   }
 
+  /** A 😕 to someone who may not ask: one per person and installation per 10 minutes, and a few per installation an hour. */
+  #mayReactToStranger(event: MentionEvent): boolean {
+    const person = this.#strangerReactions.perPerson.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
+    return person.allowed && this.#strangerReactions.perInstallation.take(String(event.installationId)).allowed;
+  }
+
   /** Whoever may start an answer may stop one: the same permission and config rules. */
   async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
       const allowed = await this.#mayAsk(event, api, sources, log);
       const stopped = allowed && this.coordinator.stop(issueKey, event.sender.login);
       log.info({ sender: event.sender.login, allowed, stopped }, "stop requested");
+      if (!allowed) {
+        if (this.#mayReactToStranger(event)) {
+          await api.write({ priority: "courtesy", key: `stop:${event.triggerKey}` }, (w) => w.react(event.repo, event.target, "confused"));
+        }
+        return;
+      }
       await api.write({ priority: "essential", key: `stop:${event.triggerKey}` }, (w) =>
         w.react(event.repo, event.target, stopped ? "+1" : "confused"),
       );

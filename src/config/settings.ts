@@ -36,6 +36,7 @@ const envSchema = z.object({
   DEVBUDDY_REQUESTS_PER_USER_HOUR: int(1, 10_000, 30),
   DEVBUDDY_RUN_TOKENS: int(10_000, 100_000_000, 500_000),
   DEVBUDDY_CONCURRENT_RUNS: int(1, 1_000, 4),
+  DEVBUDDY_STRANGER_REACTIONS_PER_HOUR: int(0, 500, 10),
   DEVBUDDY_MODEL_TOOLS: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -88,6 +89,8 @@ export interface Settings {
   readonly requests: { readonly perUser: number; readonly windowMs: number };
   /** Answers one installation may have running at once; more wait their turn. */
   readonly concurrentRuns: number;
+  /** 😕 to people who may not ask: one per person and installation per `perPersonMs`, at most `perInstallation` per `windowMs`. */
+  readonly strangerReactions: { readonly perPersonMs: number; readonly perInstallation: number; readonly windowMs: number };
   /** The run journal's SQLite file (relative to the working directory), or ":memory:" to keep nothing across restarts. */
   readonly statePath: string;
   readonly planner: {
@@ -152,6 +155,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
+    strangerReactions: { perPersonMs: ms(600_000), perInstallation: e.DEVBUDDY_STRANGER_REACTIONS_PER_HOUR, windowMs: ms(3_600_000) },
     statePath: e.DEVBUDDY_STATE_PATH,
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,

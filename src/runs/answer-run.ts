@@ -93,6 +93,11 @@ export interface AnswerRunDeps {
   readonly admit?: (requestsPerUser: number) => boolean;
   /** Told what the run shows on GitHub, so that an answer cut off by a crash can be closed after a restart. */
   readonly progress?: RunProgress;
+  /**
+   * Whether a 😕 to this sender, who may not ask, may be sent now (the caller limits them
+   * per person and installation); default: always. It is the lowest-priority write.
+   */
+  readonly mayReactToStranger?: () => boolean;
 }
 
 export interface RunProgress {
@@ -212,7 +217,12 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   }
   if (authorization === "ignored") return true;
   if (authorization === "denied") {
-    await react("confused");
+    // Anyone who can comment can cause this one: limited, and dropped before it costs an answer a write.
+    if (deps.mayReactToStranger?.() ?? true) {
+      await api
+        .write({ priority: "courtesy", key: runId }, (w) => w.react(request.repo, request.target, "confused"))
+        .catch((error: unknown) => log.info({ err: error }, "no 😕 for a sender who may not ask"));
+    }
     return true;
   }
   if (deps.admit && !deps.admit(config.limits.requestsPerUser)) return true;
