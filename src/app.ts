@@ -13,6 +13,9 @@ import { RunCoordinator, type RunHandle, type RunTicket } from "./runs/run-coord
 import type { RunJournal, RunRecord } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
+import { serializedBytes } from "./repository/held-bytes.js";
+import type { SymbolIndex } from "./code-index/symbol-index.js";
+import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
 import { isGitHubError } from "./github/errors.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
@@ -73,6 +76,11 @@ const RECOVERY_INTERVAL_MS = 5_000;
 /** A process silent this long is taken to be gone (three missed heartbeats). */
 const SILENT_MS = 3 * RECOVERY_INTERVAL_MS;
 
+/** What a symbol index holds of a view, file by file (its definitions), for measuring. */
+function* definitionsByFile(view: RepoView, index: SymbolIndex): Iterable<unknown> {
+  for (const path of view.loaded.keys()) yield index.definitionsIn(path);
+}
+
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 
 export class Devbuddy {
@@ -113,6 +121,7 @@ export class Devbuddy {
       graceMs: deps.settings.shutdown.graceMs,
       flushMs: deps.settings.shutdown.flushMs,
       maxConcurrentPerInstallation: deps.settings.concurrentRuns,
+      maxConcurrent: deps.settings.concurrentRunsTotal,
     });
   }
 
@@ -218,6 +227,8 @@ export class Devbuddy {
     const record = (what: string, write: Promise<void>): void =>
       void write.catch((error: unknown) => log.warn({ err: error, runId }, `could not record ${what} in the run journal`));
     await journal.runAccepted({ runId, event, attempt }).catch((error: unknown) => log.warn({ err: error, runId }, "could not record the run in the journal"));
+    // The repositories this run reads stay counted (and are not dropped) until it ends.
+    const releases: Array<() => void> = [];
     const closed = await runAnswer(
       {
         deliveryId: event.deliveryId,
@@ -239,8 +250,8 @@ export class Devbuddy {
         planning: {
           loadConfig: context.sources.loadConfig,
           configDefaults: settings.planner,
-          loadRepository: (request) =>
-            this.#snapshots.get(
+          loadRepository: async (request) => {
+            const snapshot = await this.#snapshots.get(
               api,
               event.repo,
               {
@@ -252,7 +263,14 @@ export class Devbuddy {
                 signal: request.signal,
               },
               log,
-            ),
+            );
+            releases.push(this.#snapshots.use(snapshot));
+            return snapshot;
+          },
+          indexed: (view, index) =>
+            void this.#snapshots
+              .holdIndex(view, () => serializedBytes(definitionsByFile(view, index)))
+              .catch((error: unknown) => log.warn({ err: error }, "could not measure the symbol index")),
         },
         clock,
         log,
@@ -267,7 +285,7 @@ export class Devbuddy {
           written: (parts) => record("the answer's comments", journal.partsWritten(runId, parts)),
         },
       },
-    );
+    ).finally(() => releases.forEach((release) => release()));
     // An answer whose last write failed stays in the journal: the next start closes it.
     if (closed) record("the run's end", journal.runEnded(runId));
   }
