@@ -494,7 +494,9 @@ export class Devbuddy {
       log.info({ sender: event.sender.login, allowed, stopped }, "stop requested");
       if (!allowed) {
         if (this.#mayReactToStranger(event)) {
-          await api.write({ priority: "courtesy", key: `stop:${event.triggerKey}` }, (w) => w.react(event.repo, event.target, "confused"));
+          await api
+            .write({ priority: "courtesy", key: `stop:${event.triggerKey}` }, (w) => w.react(event.repo, event.target, "confused"))
+            .catch((error: unknown) => log.info({ err: error }, "no 😕 for a sender who may not stop answers"));
         }
         return;
       }
