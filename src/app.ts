@@ -13,6 +13,9 @@ import { RunCoordinator, type RunHandle, type RunTicket } from "./runs/run-coord
 import type { RunJournal, RunRecord } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
+import { serializedBytes } from "./repository/held-bytes.js";
+import type { SymbolIndex } from "./code-index/symbol-index.js";
+import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
 import { isGitHubError } from "./github/errors.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
@@ -73,6 +76,11 @@ const RECOVERY_INTERVAL_MS = 5_000;
 /** A process silent this long is taken to be gone (three missed heartbeats). */
 const SILENT_MS = 3 * RECOVERY_INTERVAL_MS;
 
+/** What a symbol index holds of a view, file by file (its definitions), for measuring. */
+function* definitionsByFile(view: RepoView, index: SymbolIndex): Iterable<unknown> {
+  for (const path of view.loaded.keys()) yield index.definitionsIn(path);
+}
+
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 
 export class Devbuddy {
@@ -90,6 +98,8 @@ export class Devbuddy {
   readonly #repoRequests: RequestLimiter;
   /** Over-limit notices per person and installation: one an hour, whichever limit was hit. */
   readonly #notices: RequestLimiter;
+  /** 😕 to people who may not ask, per person and installation, and per installation. */
+  readonly #strangerReactions: { readonly perPerson: RequestLimiter; readonly perInstallation: RequestLimiter };
   readonly coordinator: RunCoordinator;
 
   constructor(deps: DevbuddyDeps) {
@@ -99,6 +109,11 @@ export class Devbuddy {
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#repoRequests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#notices = new RequestLimiter({ limit: 1, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
+    const strangers = deps.settings.strangerReactions;
+    this.#strangerReactions = {
+      perPerson: new RequestLimiter({ limit: 1, windowMs: strangers.perPersonMs, clock: deps.clock }),
+      perInstallation: new RequestLimiter({ limit: strangers.perInstallation, windowMs: strangers.windowMs, clock: deps.clock }),
+    };
     this.coordinator = new RunCoordinator({
       journal: this.#journal,
       clock: deps.clock,
@@ -106,6 +121,7 @@ export class Devbuddy {
       graceMs: deps.settings.shutdown.graceMs,
       flushMs: deps.settings.shutdown.flushMs,
       maxConcurrentPerInstallation: deps.settings.concurrentRuns,
+      maxConcurrent: deps.settings.concurrentRunsTotal,
     });
   }
 
@@ -211,6 +227,8 @@ export class Devbuddy {
     const record = (what: string, write: Promise<void>): void =>
       void write.catch((error: unknown) => log.warn({ err: error, runId }, `could not record ${what} in the run journal`));
     await journal.runAccepted({ runId, event, attempt }).catch((error: unknown) => log.warn({ err: error, runId }, "could not record the run in the journal"));
+    // The repositories this run reads stay counted (and are not dropped) until it ends.
+    const releases: Array<() => void> = [];
     const closed = await runAnswer(
       {
         deliveryId: event.deliveryId,
@@ -232,8 +250,8 @@ export class Devbuddy {
         planning: {
           loadConfig: context.sources.loadConfig,
           configDefaults: settings.planner,
-          loadRepository: (request) =>
-            this.#snapshots.get(
+          loadRepository: async (request) => {
+            const snapshot = await this.#snapshots.get(
               api,
               event.repo,
               {
@@ -245,7 +263,14 @@ export class Devbuddy {
                 signal: request.signal,
               },
               log,
-            ),
+            );
+            releases.push(this.#snapshots.use(snapshot));
+            return snapshot;
+          },
+          indexed: (view, index) =>
+            void this.#snapshots
+              .holdIndex(view, () => serializedBytes(definitionsByFile(view, index)))
+              .catch((error: unknown) => log.warn({ err: error }, "could not measure the symbol index")),
         },
         clock,
         log,
@@ -254,12 +279,13 @@ export class Devbuddy {
         maxThreadComments: settings.maxThreadComments,
         runId,
         admit: (limit) => this.#withinRepoLimit(event, api, limit, log),
+        mayReactToStranger: () => this.#mayReactToStranger(event),
         progress: {
           answering: () => record("the acknowledged run", journal.runAnswering(runId)),
           written: (parts) => record("the answer's comments", journal.partsWritten(runId, parts)),
         },
       },
-    );
+    ).finally(() => releases.forEach((release) => release()));
     // An answer whose last write failed stays in the journal: the next start closes it.
     if (closed) record("the run's end", journal.runEnded(runId));
   }
@@ -454,12 +480,26 @@ export class Devbuddy {
     }
   }
 
+  /** A 😕 to someone who may not ask: one per person and installation per 10 minutes, and a few per installation an hour. */
+  #mayReactToStranger(event: MentionEvent): boolean {
+    const person = this.#strangerReactions.perPerson.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
+    return person.allowed && this.#strangerReactions.perInstallation.take(String(event.installationId)).allowed;
+  }
+
   /** Whoever may start an answer may stop one: the same permission and config rules. */
   async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
       const allowed = await this.#mayAsk(event, api, sources, log);
       const stopped = allowed && this.coordinator.stop(issueKey, event.sender.login);
       log.info({ sender: event.sender.login, allowed, stopped }, "stop requested");
+      if (!allowed) {
+        if (this.#mayReactToStranger(event)) {
+          await api
+            .write({ priority: "courtesy", key: `stop:${event.triggerKey}` }, (w) => w.react(event.repo, event.target, "confused"))
+            .catch((error: unknown) => log.info({ err: error }, "no 😕 for a sender who may not stop answers"));
+        }
+        return;
+      }
       await api.write({ priority: "essential", key: `stop:${event.triggerKey}` }, (w) =>
         w.react(event.repo, event.target, stopped ? "+1" : "confused"),
       );
@@ -474,6 +514,6 @@ export class Devbuddy {
     const stopping = this.coordinator.shutdown();
     await this.#recovering;
     await stopping;
-    this.#journal.close();
+    await this.#journal.close();
   }
 }

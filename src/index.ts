@@ -68,7 +68,7 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
     };
     resolveSlug().catch((error: unknown) => log.error({ err: error }, "could not learn the App's slug; will retry on the next event"));
 
-    const journal = options.journal ?? openJournal(settings.statePath, log);
+    const journal = options.journal ?? openJournal(settings.statePath, clock, log);
     const appOctokit = () => app.auth() as Promise<ProbotOctokit>;
     const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug, journal, appOctokit });
     options.onReady?.(devbuddy);
@@ -95,9 +95,9 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
   };
 }
 
-function openJournal(path: string, log: Logger): RunJournal {
+function openJournal(path: string, clock: Clock, log: Logger): RunJournal {
   try {
-    return new SqliteJournal(path, { log: log.child({ name: "journal" }) });
+    return new SqliteJournal(path, { clock, log: log.child({ name: "journal" }) });
   } catch (error) {
     throw new SettingsError(`DEVBUDDY_STATE_PATH: cannot open the run journal at ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -36,6 +36,8 @@ const envSchema = z.object({
   DEVBUDDY_REQUESTS_PER_USER_HOUR: int(1, 10_000, 30),
   DEVBUDDY_RUN_TOKENS: int(10_000, 100_000_000, 500_000),
   DEVBUDDY_CONCURRENT_RUNS: int(1, 1_000, 4),
+  DEVBUDDY_CONCURRENT_RUNS_TOTAL: int(1, 10_000, 16),
+  DEVBUDDY_STRANGER_REACTIONS_PER_HOUR: int(0, 500, 10),
   DEVBUDDY_MODEL_TOOLS: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")
@@ -88,6 +90,10 @@ export interface Settings {
   readonly requests: { readonly perUser: number; readonly windowMs: number };
   /** Answers one installation may have running at once; more wait their turn. */
   readonly concurrentRuns: number;
+  /** Answers the whole process may have running at once, over all installations; more wait their turn, shown as queued. */
+  readonly concurrentRunsTotal: number;
+  /** 😕 to people who may not ask: one per person and installation per `perPersonMs`, at most `perInstallation` per `windowMs`. */
+  readonly strangerReactions: { readonly perPersonMs: number; readonly perInstallation: number; readonly windowMs: number };
   /** The run journal's SQLite file (relative to the working directory), or ":memory:" to keep nothing across restarts. */
   readonly statePath: string;
   readonly planner: {
@@ -106,7 +112,11 @@ export interface Settings {
     /** The archive download is abandoned beyond this; files are then fetched one by one. */
     readonly maxDownloadBytes: number;
     readonly maxBlobFetches: number;
-    /** Loaded repositories kept for later runs (revisions read the same commit again). */
+    /**
+     * Memory, in bytes, that loaded repositories and their symbol indexes may hold over the
+     * whole process (measured, not estimated); beyond it the least recently used one no run
+     * is reading is dropped.
+     */
     readonly cacheBytes: number;
   };
 }
@@ -152,6 +162,8 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
+    concurrentRunsTotal: e.DEVBUDDY_CONCURRENT_RUNS_TOTAL,
+    strangerReactions: { perPersonMs: ms(600_000), perInstallation: e.DEVBUDDY_STRANGER_REACTIONS_PER_HOUR, windowMs: ms(3_600_000) },
     statePath: e.DEVBUDDY_STATE_PATH,
     planner: {
       tools: e.DEVBUDDY_MODEL_TOOLS,

@@ -395,9 +395,13 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
  * - The same object is returned for the same key, so per-snapshot caches (the symbol
  *   index) carry over. `priority` only decides what a *first* load preloads; a cached
  *   snapshot serves other files through `read()`, within its blob-fetch budget.
- * - Least-recently-used snapshots are dropped once the text held by all exceeds
- *   `maxBytes` (text read on demand counts too). A snapshot larger than `maxBytes` alone is
- *   returned but not kept. Runs holding a dropped snapshot keep using it.
+ * - Memory is counted in bytes actually held, measured: each loaded file's bytes, each
+ *   path and pinned text (UTF-8 byte lengths, once the load settles), and what a run
+ *   reports of the symbol index built from it (`holdIndex`, measured once it is built).
+ *   Snapshots runs are reading (`use`) count too, cached or not: memory is the process's.
+ * - Once that total exceeds `maxBytes`, the least recently used snapshots no run is reading
+ *   are dropped. A snapshot larger than `maxBytes` alone is returned but not kept. Runs
+ *   holding a dropped snapshot keep using it.
  * - Concurrent `get()`s of one key share one load; a caller's signal aborts its own wait,
  *   not the shared load (another run may still want it). A failed load is not kept.
  */
@@ -406,6 +410,12 @@ export class SnapshotCache {
   /** In least-recently-used order (Map iteration order = insertion order). */
   readonly #entries = new Map<string, Promise<Snapshot>>();
   readonly #settled = new Map<string, Snapshot>();
+  /** Bytes of each snapshot's paths and pinned texts, measured once. */
+  readonly #fixedBytes = new WeakMap<RepoSnapshot, number>();
+  /** Bytes of what was built from a snapshot (its symbol index); a pending measure counts 0. */
+  readonly #indexBytes = new WeakMap<object, number>();
+  /** Runs reading each snapshot now: it is not dropped while any does. */
+  readonly #users = new Map<RepoSnapshot, number>();
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -446,20 +456,67 @@ export class SnapshotCache {
     return snapshot;
   }
 
-  /** Drops least-recently-used snapshots (never `keep`) while the text held exceeds the budget. */
-  #evict(keep: string): void {
+  /** A run reads `snapshot` until it calls the returned function (once): meanwhile it is not dropped. */
+  use(snapshot: RepoSnapshot): () => void {
+    this.#users.set(snapshot, (this.#users.get(snapshot) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#users.get(snapshot) ?? 1) - 1;
+      if (left > 0) this.#users.set(snapshot, left);
+      else this.#users.delete(snapshot);
+      this.#evict(undefined);
+    };
+  }
+
+  /**
+   * Counts what was built from `snapshot` (its symbol index), as `measure` finds once (the
+   * first run to build it asks; later runs reuse the index and the number).
+   */
+  async holdIndex(snapshot: object, measure: () => Promise<number>): Promise<void> {
+    if (this.#indexBytes.has(snapshot)) return;
+    this.#indexBytes.set(snapshot, 0);
+    this.#indexBytes.set(snapshot, await measure());
+    this.#evict(undefined);
+  }
+
+  /** Bytes held by the snapshots cached or in use, and what was built from them. */
+  get heldBytes(): number {
     let total = 0;
-    for (const snapshot of this.#settled.values()) total += snapshot.loadedBytes;
+    for (const snapshot of this.#held()) total += this.#bytesOf(snapshot);
+    return total;
+  }
+
+  #held(): Set<RepoSnapshot> {
+    return new Set<RepoSnapshot>([...this.#settled.values(), ...this.#users.keys()]);
+  }
+
+  #bytesOf(snapshot: RepoSnapshot): number {
+    let fixed = this.#fixedBytes.get(snapshot);
+    if (fixed === undefined) {
+      fixed = 0;
+      for (const path of snapshot.allPaths) fixed += Buffer.byteLength(path);
+      for (const text of snapshot.pinned.values()) fixed += Buffer.byteLength(text);
+      this.#fixedBytes.set(snapshot, fixed);
+    }
+    const text = snapshot instanceof Snapshot ? snapshot.loadedBytes : 0;
+    return fixed + text + (this.#indexBytes.get(snapshot) ?? 0);
+  }
+
+  /** Drops least-recently-used snapshots no run reads (never `keep`) while the bytes held exceed the budget. */
+  #evict(keep: string | undefined): void {
+    let total = this.heldBytes;
     for (const key of this.#entries.keys()) {
       if (total <= this.#maxBytes) break;
       const snapshot = this.#settled.get(key);
-      if (key === keep || !snapshot) continue;
-      total -= snapshot.loadedBytes;
+      if (key === keep || !snapshot || this.#users.has(snapshot)) continue;
+      total -= this.#bytesOf(snapshot);
       this.#entries.delete(key);
       this.#settled.delete(key);
     }
-    const kept = this.#settled.get(keep);
-    if (kept && kept.loadedBytes > this.#maxBytes) {
+    const kept = keep === undefined ? undefined : this.#settled.get(keep);
+    if (keep !== undefined && kept && this.#bytesOf(kept) > this.#maxBytes) {
       this.#entries.delete(keep);
       this.#settled.delete(keep);
     }

@@ -71,6 +71,8 @@ export interface PlanningDeps {
   readonly loadConfig: () => Promise<unknown>;
   readonly configDefaults: RepoConfigDefaults;
   readonly loadRepository: (request: RepositoryRequest) => Promise<RepoView>;
+  /** Told of the symbol index built (or reused) for a view, so its memory is counted. */
+  readonly indexed?: (view: RepoView, index: Grounding["index"]) => void;
 }
 
 export interface AnswerRunDeps {
@@ -93,6 +95,11 @@ export interface AnswerRunDeps {
   readonly admit?: (requestsPerUser: number) => boolean;
   /** Told what the run shows on GitHub, so that an answer cut off by a crash can be closed after a restart. */
   readonly progress?: RunProgress;
+  /**
+   * Whether a 😕 to this sender, who may not ask, may be sent now (the caller limits them
+   * per person and installation); default: always. It is the lowest-priority write.
+   */
+  readonly mayReactToStranger?: () => boolean;
 }
 
 export interface RunProgress {
@@ -212,7 +219,12 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   }
   if (authorization === "ignored") return true;
   if (authorization === "denied") {
-    await react("confused");
+    // Anyone who can comment can cause this one: limited, and dropped before it costs an answer a write.
+    if (deps.mayReactToStranger?.() ?? true) {
+      await api
+        .write({ priority: "courtesy", key: runId }, (w) => w.react(request.repo, request.target, "confused"))
+        .catch((error: unknown) => log.info({ err: error }, "no 😕 for a sender who may not ask"));
+    }
     return true;
   }
   if (deps.admit && !deps.admit(config.limits.requestsPerUser)) return true;
@@ -241,8 +253,26 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   if (configProblem) notes.push(configProblem);
   live.setNotes(notes);
 
+  // Waiting for a free turn: the comment says so at once, and streams once the turn comes.
+  const model = new AbortController();
+  let postFailure: unknown;
+  let started: Promise<void> | undefined;
+  const start = (): Promise<void> =>
+    (started ??= live.start().catch((error: unknown) => {
+      postFailure = error;
+      model.abort(error);
+    }));
+  /** Closes a comment posted while queued, for a request that turns out not to be answered. */
+  const notAnswered = async (notice: string): Promise<boolean> => {
+    if (!started) return true;
+    await started;
+    return (await live.finish({ state: "stopped", notice }, handle.flushSignal)).delivered;
+  };
   try {
-    await handle.waitForTurn();
+    await handle.waitForTurn((ahead) => {
+      live.setActivity(`queued behind ${plural(ahead, "other request")}…`);
+      void start();
+    });
   } catch {
     // Stopping before the turn came: the App is shutting down.
     return (await live.finish(decideOutcome({ text: "", cancel: { kind: "shutdown" } }), handle.flushSignal)).delivered;
@@ -257,19 +287,21 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     await react("confused");
     return delivery.delivered;
   }
+  // This run's own comment, posted while it was queued, is neither an earlier answer nor one to a bot.
+  const others = started ? listed.comments.filter((c) => parseComment(c.body)?.meta.run !== runId) : listed.comments;
   // A hidden answer is still an answer: the check sees every comment read.
-  if (alreadyAnswered(listed.comments, deps.botLogin, request.triggerKey)) {
+  if (alreadyAnswered(others, deps.botLogin, request.triggerKey)) {
     log.info({ trigger: request.triggerKey }, "this request already has an answer; not answering again");
-    return true;
+    return notAnswered("⏹️ This request already has an answer.");
   }
-  if (request.senderType === "Bot" && answersSinceLastPerson(listed.comments, deps.botLogin) >= MAX_BOT_ANSWERS_IN_A_ROW) {
+  if (request.senderType === "Bot" && answersSinceLastPerson(others, deps.botLogin) >= MAX_BOT_ANSWERS_IN_A_ROW) {
     log.warn({ sender: request.sender, limit: MAX_BOT_ANSWERS_IN_A_ROW }, "a bot asked again after answers to bots in a row with no person in between; not answering (a loop between Apps)");
-    return true;
+    return notAnswered("⏹️ Not answered: a person should write in this thread before devbuddy answers a bot again.");
   }
   // A maintainer hid the request itself (as spam, say) before its turn came: it is not answered.
   if (listed.comments.some((c) => c.minimized && c.id === request.triggerComment?.id)) {
     log.info({ trigger: request.triggerKey }, "the request was hidden (minimized) before it was answered; not answering");
-    return true;
+    return notAnswered("⏹️ Not answered: the request was hidden.");
   }
   const visible = visibleThread(listed);
   const thread: ThreadEntry[] = visible.comments;
@@ -294,16 +326,11 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     thread.push(request.triggerComment);
   }
 
-  const model = new AbortController();
   const onCancel = (): void => model.abort(handle.cancelSignal.reason);
   handle.cancelSignal.addEventListener("abort", onCancel, { once: true });
   if (handle.cancelSignal.aborted) onCancel();
-  let postFailure: unknown;
   live.setActivity("reading the repository…");
-  const started = live.start().catch((error: unknown) => {
-    postFailure = error;
-    model.abort(error);
-  });
+  const posted = start();
 
   // Read the repository while the comment is being posted: the reader sees it at once.
   const terms = threadTerms(request, thread, deps.botLogin);
@@ -320,6 +347,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     });
     live.setActivity(`indexing ${view.loaded.size} files…`);
     grounding = { view, index: await indexFor(view) };
+    deps.planning.indexed?.(view, grounding.index);
     const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0);
     if (skippedNote) notes.push(skippedNote);
     if (view.treeTruncated) {
@@ -398,7 +426,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     onActivity: (activity) => live.setActivity(activity),
   });
   handle.cancelSignal.removeEventListener("abort", onCancel);
-  await started;
+  await posted;
 
   const verified = verifyReferences(result.text, facts);
   const summary = grounding ? referenceSummary(verified.references, grounding.view.sha) : undefined;

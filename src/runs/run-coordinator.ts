@@ -7,8 +7,10 @@ import type { RunJournal } from "../state/run-journal.js";
  *
  * - runs are accepted once per delivery id and once per trigger (GitHub redelivers);
  * - runs on one issue take turns in arrival order, so a follow-up sees the answer before it;
- * - at most `maxConcurrentPerInstallation` runs of one installation hold a turn at once;
- *   the others wait, in arrival order, so a busy installation cannot run unbounded answers;
+ * - at most `maxConcurrentPerInstallation` runs of one installation hold a turn at once,
+ *   and at most `maxConcurrent` runs of the whole process (each holds a repository and its
+ *   index in memory); the others wait, in arrival order, and are told how many requests
+ *   are ahead of them, so neither a busy installation nor fifty of them run unbounded answers;
  * - `stop` cancels the run that holds an issue's turn;
  * - `shutdown` stops taking work, lets running answers finish for a grace period, then
  *   cancels them (each closes its comment honestly) and waits for their final writes.
@@ -33,8 +35,13 @@ export interface RunHandle {
   readonly cancelSignal: AbortSignal;
   /** Aborts when a shutdown's time for final writes is up. */
   readonly flushSignal: AbortSignal;
-  /** Resolves when the issue's earlier runs are done; rejects with the cancel reason. */
-  waitForTurn(): Promise<void>;
+  /**
+   * Resolves when the issue's earlier runs are done and a turn is free; rejects with the
+   * cancel reason. `onQueued` hears, while the run waits for a turn its installation or the
+   * process has none of, how many requests are ahead of it (running or waiting), and again
+   * whenever that number changes.
+   */
+  waitForTurn(onQueued?: (ahead: number) => void): Promise<void>;
 }
 
 export type SubmitResult = "accepted" | "duplicate" | "shutting-down";
@@ -45,6 +52,8 @@ interface Tracked {
   hasTurn: boolean;
   /** Holds one of its installation's turns (released when the run ends). */
   holdsSlot: boolean;
+  /** Holds one of the process's turns. */
+  holdsGlobal: boolean;
 }
 
 export interface RunCoordinatorOptions {
@@ -56,12 +65,24 @@ export interface RunCoordinatorOptions {
   readonly flushMs: number;
   /** Runs of one installation that may hold a turn at once (default: no limit). */
   readonly maxConcurrentPerInstallation?: number;
+  /** Runs of the whole process that may hold a turn at once (default: no limit). */
+  readonly maxConcurrent?: number;
 }
 
-/** Turns shared by the runs of one installation: a counting semaphore, first come first served. */
+interface Waiter {
+  readonly wake: () => void;
+  readonly onQueued: ((ahead: number) => void) | undefined;
+}
+
+/** Turns shared by some runs (one installation's, or the process's): a counting semaphore, first come first served. */
 class Slots {
   active = 0;
-  readonly waiting: Array<() => void> = [];
+  readonly waiting: Waiter[] = [];
+
+  /** Tells every waiter how many requests are ahead of it: those running, and those waiting before it. */
+  tellPositions(): void {
+    this.waiting.forEach((waiter, i) => waiter.onQueued?.(this.active + i));
+  }
 }
 
 export class RunCoordinator {
@@ -71,6 +92,7 @@ export class RunCoordinator {
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #flush = new AbortController();
   readonly #slots = new Map<string, Slots>();
+  readonly #global = new Slots();
   #closed = false;
 
   constructor(opts: RunCoordinatorOptions) {
@@ -96,7 +118,7 @@ export class RunCoordinator {
    * started while the App stops is cancelled before its turn and closes its comment.
    */
   start(ticket: RunTicket, execute: (handle: RunHandle) => Promise<void>): "accepted" {
-    const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false, holdsSlot: false };
+    const tracked: Tracked = { ticket, cancel: new AbortController(), hasTurn: false, holdsSlot: false, holdsGlobal: false };
     const previous = this.#tails.get(ticket.issueKey) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -106,14 +128,14 @@ export class RunCoordinator {
     const handle: RunHandle = {
       cancelSignal: tracked.cancel.signal,
       flushSignal: this.#flush.signal,
-      waitForTurn: () =>
+      waitForTurn: (onQueued) =>
         new Promise<void>((resolve, reject) => {
           const signal = tracked.cancel.signal;
           const onCancel = (): void => reject(signal.reason);
           if (signal.aborted) return onCancel();
           signal.addEventListener("abort", onCancel, { once: true });
           void previous
-            .then(() => this.#acquire(tracked))
+            .then(() => this.#acquire(tracked, onQueued))
             .then(() => {
               signal.removeEventListener("abort", onCancel);
               // A queued run does not start once the App is stopping.
@@ -138,51 +160,79 @@ export class RunCoordinator {
     return "accepted";
   }
 
-  /** Waits for one of the installation's turns; returns at once for a run that is cancelled meanwhile. */
-  async #acquire(tracked: Tracked): Promise<void> {
+  /** Waits for one of the installation's turns, then one of the process's; returns at once for a run that is cancelled meanwhile. */
+  async #acquire(tracked: Tracked, onQueued: ((ahead: number) => void) | undefined): Promise<void> {
     const key = tracked.ticket.installationKey;
-    const max = this.#opts.maxConcurrentPerInstallation;
-    if (key === undefined || max === undefined) return;
-    let slots = this.#slots.get(key);
-    if (!slots) {
-      slots = new Slots();
-      this.#slots.set(key, slots);
+    const perInstallation = this.#opts.maxConcurrentPerInstallation;
+    if (key !== undefined && perInstallation !== undefined) {
+      let slots = this.#slots.get(key);
+      if (!slots) {
+        slots = new Slots();
+        this.#slots.set(key, slots);
+      }
+      if (slots.active >= perInstallation) {
+        this.#opts.log.info({ installation: key, running: slots.active, waiting: slots.waiting.length + 1 }, "run waits for a free turn of its installation");
+      }
+      tracked.holdsSlot = await this.#take(slots, perInstallation, tracked.cancel.signal, onQueued);
+      if (!tracked.holdsSlot) return;
     }
-    if (slots.active >= max) {
-      const signal = tracked.cancel.signal;
-      this.#opts.log.info({ installation: key, running: slots.active, waiting: slots.waiting.length + 1 }, "run waits for a free turn of its installation");
-      // The turn is handed over by `#release` (still counted as active), so no newcomer can
-      // take it between one run's end and the next one's start.
-      const handed = await new Promise<boolean>((resolve) => {
-        const wake = (): void => {
-          signal.removeEventListener("abort", leave);
-          resolve(true);
-        };
-        const leave = (): void => {
-          const at = slots.waiting.indexOf(wake);
-          if (at >= 0) slots.waiting.splice(at, 1);
-          resolve(false);
-        };
-        slots.waiting.push(wake);
-        signal.addEventListener("abort", leave, { once: true });
-      });
-      if (handed) tracked.holdsSlot = true;
-      return;
+    const max = this.#opts.maxConcurrent;
+    if (max === undefined) return;
+    if (this.#global.active >= max) {
+      this.#opts.log.info({ running: this.#global.active, waiting: this.#global.waiting.length + 1 }, "run waits for a free turn of the process");
     }
-    slots.active++;
-    tracked.holdsSlot = true;
+    tracked.holdsGlobal = await this.#take(this.#global, max, tracked.cancel.signal, onQueued);
   }
 
-  /** Hands a finished run's turn to the next waiting run of its installation. */
+  /** One of `slots`' turns: true once held, false if `signal` aborted first. */
+  async #take(slots: Slots, max: number, signal: AbortSignal, onQueued: ((ahead: number) => void) | undefined): Promise<boolean> {
+    if (slots.active < max) {
+      slots.active++;
+      return true;
+    }
+    if (signal.aborted) return false;
+    // The turn is handed over by `#give` (still counted as active), so no newcomer can
+    // take it between one run's end and the next one's start.
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        wake: () => {
+          signal.removeEventListener("abort", leave);
+          resolve(true);
+        },
+        onQueued,
+      };
+      const leave = (): void => {
+        const at = slots.waiting.indexOf(waiter);
+        if (at >= 0) slots.waiting.splice(at, 1);
+        slots.tellPositions();
+        resolve(false);
+      };
+      slots.waiting.push(waiter);
+      signal.addEventListener("abort", leave, { once: true });
+      onQueued?.(slots.active + slots.waiting.length - 1);
+    });
+  }
+
+  /** Hands a finished run's turns to the next waiting runs. */
   #release(tracked: Tracked): void {
+    if (tracked.holdsGlobal) {
+      tracked.holdsGlobal = false;
+      this.#give(this.#global);
+    }
     const key = tracked.ticket.installationKey;
     const slots = key === undefined ? undefined : this.#slots.get(key);
     if (!slots || !tracked.holdsSlot) return;
     tracked.holdsSlot = false;
-    const next = slots.waiting.shift();
-    if (next) return next(); // the turn passes on, still counted
-    slots.active--;
+    this.#give(slots);
     if (slots.active === 0) this.#slots.delete(key as string);
+  }
+
+  #give(slots: Slots): void {
+    const next = slots.waiting.shift();
+    // The turn passes on, still counted.
+    if (next) next.wake();
+    else slots.active--;
+    slots.tellPositions();
   }
 
   /** True the first time a delivery and its trigger are seen; false for any redelivery. */

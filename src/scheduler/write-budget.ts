@@ -35,17 +35,30 @@ export interface WriteBudgetLimits {
   readonly hourMs?: number;
 }
 
-export type WriteClass = "essential" | "progress";
+/**
+ * - essential: what a user cannot do without (acknowledgements, final answers, notices);
+ * - progress: live edits of an answer;
+ * - courtesy: a 😕 to someone who may not ask. Anyone who can comment can cause one, so
+ *   they get only what the installation does not need: they never fill a window past
+ *   `COURTESY_SHARE` of its limit, and the scheduler drops them rather than wait.
+ */
+export type WriteClass = "essential" | "progress" | "courtesy";
+
+/** Courtesy writes may start only while less than this share of each window is used. */
+const COURTESY_SHARE = 0.5;
 
 /** How many writes of a window a class may fill. */
 function cap(limit: number, cls: WriteClass, share: number): number {
-  return cls === "essential" ? limit : Math.max(1, Math.floor(limit * share));
+  if (cls === "essential") return limit;
+  if (cls === "courtesy") return Math.floor(limit * COURTESY_SHARE);
+  return Math.max(1, Math.floor(limit * share));
 }
 
 /**
  * Time at which fewer than `limit` of `starts` (ascending) lie within `windowMs` before it.
  */
 function windowFreeAt(starts: readonly number[], now: number, windowMs: number, limit: number): number {
+  if (limit <= 0) return Number.POSITIVE_INFINITY;
   let first = 0;
   while (first < starts.length && (starts[first] as number) <= now - windowMs) first++;
   const inWindow = starts.length - first;
@@ -105,6 +118,19 @@ export class WriteBudget {
   fresh(now: number): boolean {
     this.#prune(now);
     return this.#starts.length === 0;
+  }
+
+  /**
+   * True when the minute or hour window holds as many writes as this class may fill: it
+   * cannot start before some age out. (Spacing and the progress bucket are not "full".)
+   */
+  full(cls: WriteClass, now: number): boolean {
+    this.#prune(now);
+    const { perMinute, perHour, progressShare } = this.limits;
+    return (
+      windowFreeAt(this.#starts, now, this.#minuteMs, cap(perMinute, cls, progressShare)) > now ||
+      windowFreeAt(this.#starts, now, this.#hourMs, cap(perHour, cls, progressShare)) > now
+    );
   }
 
   /** Earliest time (≥ now) at which a write of this class may start. */

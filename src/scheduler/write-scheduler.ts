@@ -11,6 +11,10 @@ import { WriteBudget, type WriteBudgetLimits, type WriteClass } from "./write-bu
  *   of the previous write.
  * - Essential writes (acknowledgements, final answers) always go before progress edits;
  *   progress edits share what is left fairly: the comment served longest ago goes first.
+ * - Courtesy writes (a 😕 to someone who may not ask) start only when no other write is
+ *   waiting, and are dropped (`WriteDropped`) rather than kept waiting: when the budget's
+ *   windows are half used, after `COURTESY_MAX_WAIT` of a minute window in line, or beyond
+ *   `MAX_COURTESY_QUEUED` of them. Strangers cannot spend the writes answers need.
  * - A rate-limit response pauses the whole installation (`retry-after`, else a pause that
  *   doubles while limits repeat) and the write that hit it is queued again at the front,
  *   so a final answer is still delivered after the pause.
@@ -40,8 +44,20 @@ export interface WriteSchedulerOptions {
   readonly epochSeconds?: () => number;
 }
 
+/** A courtesy write given up on: the installation's budget is kept for answers. */
+export class WriteDropped extends Error {
+  override readonly name = "WriteDropped";
+}
+
+/** Courtesy writes waiting at most: one more is dropped at once. */
+const MAX_COURTESY_QUEUED = 10;
+/** Share of the budget's minute window a courtesy write may wait in line. */
+const COURTESY_MAX_WAIT = 0.5;
+
 interface Pending {
   readonly request: SlotRequest;
+  /** Clock time it was queued. */
+  readonly queuedAt: number;
   readonly write: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
@@ -73,8 +89,17 @@ export class WriteScheduler {
         reject(signal.reason);
         return;
       }
+      const now = this.#opts.clock.now();
+      if (request.priority === "courtesy") {
+        const queued = this.#queue.filter((p) => p.request.priority === "courtesy").length;
+        if (queued >= MAX_COURTESY_QUEUED || this.#budget.full("courtesy", now)) {
+          reject(new WriteDropped("courtesy write dropped: the installation's write budget is kept for answers"));
+          return;
+        }
+      }
       const pending: Pending = {
         request,
+        queuedAt: now,
         write,
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -115,7 +140,7 @@ export class WriteScheduler {
     return priority === "progress" && notBefore !== undefined ? Math.max(at, notBefore) : at;
   }
 
-  /** The write to start now, if any: essentials in arrival order, then the fairest progress edit. */
+  /** The write to start now, if any: essentials in arrival order, then the fairest progress edit, then courtesy writes. */
   #pick(now: number): Pending | undefined {
     const essential = this.#queue.find((p) => p.request.priority === "essential");
     if (essential) {
@@ -123,9 +148,15 @@ export class WriteScheduler {
       // one is held back, so that they never take the budget it needs.
       return this.#readyAt(essential, now) <= now ? essential : undefined;
     }
+    const progress = this.#queue.filter((p) => p.request.priority === "progress");
+    if (progress.length === 0) {
+      // Only courtesy writes are left: the oldest, if the budget lets it start now.
+      const courtesy = this.#queue[0];
+      return courtesy && this.#readyAt(courtesy, now) <= now ? courtesy : undefined;
+    }
     let best: Pending | undefined;
     let bestServed = Number.POSITIVE_INFINITY;
-    for (const pending of this.#queue) {
+    for (const pending of progress) {
       if (this.#readyAt(pending, now) > now) continue;
       const served = this.#lastServed.get(pending.request.key) ?? Number.NEGATIVE_INFINITY;
       if (best === undefined || served < bestServed || (served === bestServed && pending.seq < best.seq)) {
@@ -138,8 +169,27 @@ export class WriteScheduler {
 
   #nextWakeAt(now: number): number {
     const essential = this.#queue.find((p) => p.request.priority === "essential");
-    if (essential) return this.#readyAt(essential, now);
-    return Math.min(...this.#queue.map((p) => this.#readyAt(p, now)));
+    const courtesyDue = Math.min(...this.#queue.filter((p) => p.request.priority === "courtesy").map((p) => this.#courtesyDeadline(p)));
+    if (essential) return Math.min(this.#readyAt(essential, now), courtesyDue);
+    // Courtesy writes are due only once no progress edit waits (`#pick`).
+    const progress = this.#queue.filter((p) => p.request.priority === "progress");
+    const candidates = progress.length > 0 ? progress : this.#queue;
+    return Math.min(...candidates.map((p) => this.#readyAt(p, now)), courtesyDue);
+  }
+
+  #courtesyDeadline(pending: Pending): number {
+    return pending.queuedAt + (this.#opts.limits.minuteMs ?? 60_000) * COURTESY_MAX_WAIT;
+  }
+
+  /** Drops the courtesy writes that waited their time, or that the budget has no room for any more. */
+  #dropCourtesy(now: number): void {
+    const full = this.#budget.full("courtesy", now);
+    for (const pending of this.#queue.filter((p) => p.request.priority === "courtesy")) {
+      if (!full && this.#courtesyDeadline(pending) > now) continue;
+      this.#queue.splice(this.#queue.indexOf(pending), 1);
+      pending.request.signal?.removeEventListener("abort", pending.onAbort);
+      pending.reject(new WriteDropped("courtesy write dropped: the installation's write budget is kept for answers"));
+    }
   }
 
   #kick(): void {
@@ -147,6 +197,8 @@ export class WriteScheduler {
     this.#wake = undefined;
     if (this.#inFlight || this.#queue.length === 0) return;
     const now = this.#opts.clock.now();
+    this.#dropCourtesy(now);
+    if (this.#queue.length === 0) return;
     const next = this.#pick(now);
     if (next) {
       void this.#run(next, now);

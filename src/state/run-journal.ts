@@ -53,9 +53,13 @@ export interface RunJournal {
   partsWritten(runId: string, parts: readonly WrittenPart[]): Promise<void>;
   /** The run's comment is closed (or it never had one): nothing is left to recover. */
   runEnded(runId: string): Promise<void>;
-  /** Says this instance is alive; call it well within `silentForMs` of `unfinished`. */
+  /** Says this instance is alive (a count others watch, not a time); call it well within `silentForMs` of `unfinished`. */
   heartbeat(): Promise<void>;
-  /** Unended runs of other instances that closed the journal or have not said they are alive for `silentForMs`. */
+  /**
+   * Unended runs of other instances that closed the journal or have not said they are
+   * alive for `silentForMs`, measured on this instance's own monotonic clock (never a
+   * time another process wrote, so a wall-clock step cannot make a live peer look gone).
+   */
   unfinished(silentForMs: number): Promise<RunRecord[]>;
   /**
    * Moves a run from one instance to another, if `from` still has it: false if someone else
@@ -66,5 +70,5 @@ export interface RunJournal {
   /** Forgets claims older than `olderThanMs` (wall clock; default: the store's retention, longer than GitHub's 3 days of redelivery). */
   prune(olderThanMs?: number): Promise<void>;
   /** Stops for good: this instance's unended runs become the next one's at once. */
-  close(): void;
+  close(): Promise<void>;
 }

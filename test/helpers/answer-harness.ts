@@ -34,6 +34,8 @@ export interface SetupOptions {
   readonly repository?: boolean;
   /** The per-repository request check (default: none). */
   readonly admit?: (requestsPerUser: number) => boolean;
+  /** Runs of the process that may hold a turn at once (default: no limit). */
+  readonly maxConcurrent?: number;
 }
 
 export function setup(options: SetupOptions = {}) {
@@ -44,7 +46,14 @@ export function setup(options: SetupOptions = {}) {
   github.permissions.set("maint", "maintain");
   const sha = (options.repository ?? true) ? github.seedFiles(loadFixtureRepo()) : "";
   const model = new ScriptedModel();
-  const coordinator = new RunCoordinator({ journal: new SqliteJournal(":memory:"), clock, log, graceMs: 5_000, flushMs: 10_000 });
+  const coordinator = new RunCoordinator({
+    journal: new SqliteJournal(":memory:"),
+    clock,
+    log,
+    graceMs: 5_000,
+    flushMs: 10_000,
+    ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: options.maxConcurrent }),
+  });
   const start = (request: AnswerRequest = REQUEST, runId = "run1") => {
     let finished!: Promise<boolean>;
     coordinator.start({ deliveryId: request.deliveryId, triggerKey: request.triggerKey, issueKey: "1/o/r#1" }, (handle) => {

@@ -4,7 +4,7 @@ import { RunCoordinator, type CancelReason, type RunHandle, type RunTicket } fro
 import { ManualClock, settle } from "../helpers/manual-clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 
-function setup(maxConcurrentPerInstallation?: number) {
+function setup(maxConcurrentPerInstallation?: number, maxConcurrent?: number) {
   const clock = new ManualClock();
   const coordinator = new RunCoordinator({
     journal: new SqliteJournal(":memory:"),
@@ -13,6 +13,7 @@ function setup(maxConcurrentPerInstallation?: number) {
     graceMs: 10_000,
     flushMs: 15_000,
     ...(maxConcurrentPerInstallation === undefined ? {} : { maxConcurrentPerInstallation }),
+    ...(maxConcurrent === undefined ? {} : { maxConcurrent }),
   });
   const events: string[] = [];
   return { clock, coordinator, events };
@@ -25,10 +26,12 @@ function controllableRun(events: string[], name: string) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let handle!: RunHandle;
+  /** What the run heard while it waited: how many requests were ahead of it. */
+  const queued: number[] = [];
   const execute = async (h: RunHandle): Promise<void> => {
     handle = h;
     try {
-      await h.waitForTurn();
+      await h.waitForTurn((ahead) => queued.push(ahead));
     } catch (reason) {
       events.push(`${name}:not-started:${(reason as CancelReason).kind}`);
       return;
@@ -41,7 +44,7 @@ function controllableRun(events: string[], name: string) {
     const reason = h.cancelSignal.reason as CancelReason | undefined;
     events.push(reason ? `${name}:cancelled:${reason.kind}` : `${name}:done`);
   };
-  return { execute, release: () => release(), handle: () => handle };
+  return { execute, queued, release: () => release(), handle: () => handle };
 }
 
 describe("RunCoordinator", () => {
@@ -177,5 +180,23 @@ describe("RunCoordinator", () => {
     expect(flush.aborted).toBe(true);
     await clock.advance(2_000);
     await done;
+  });
+
+  it("lets at most N runs of the whole process hold a turn, over all installations; the others hear how many are ahead of them", async () => {
+    const { coordinator, events } = setup(4, 2);
+    const runs = ["a", "b", "c", "d", "e"].map((name) => controllableRun(events, name));
+    // Five installations ask at once.
+    for (const [i, run] of runs.entries()) await coordinator.submit({ ...ticket(i + 1, `${i}/o/r#1`), installationKey: String(i) }, run.execute);
+    await settle();
+    expect(events).toEqual(["a:start", "b:start"]);
+    expect(runs.map((r) => r.queued)).toEqual([[], [], [2], [3], [4]]);
+    runs[1]?.release();
+    await settle();
+    expect(events).toEqual(["a:start", "b:start", "b:done", "c:start"]);
+    expect(runs.map((r) => r.queued)).toEqual([[], [], [2], [3, 2], [4, 3]]);
+    for (const run of runs) run.release();
+    await coordinator.settled();
+    expect(events.filter((e) => e.endsWith(":done")).sort()).toEqual(["a:done", "b:done", "c:done", "d:done", "e:done"]);
+    expect(coordinator.held).toEqual({ issues: 0, installations: 0, tasks: 0 });
   });
 });

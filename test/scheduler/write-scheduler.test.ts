@@ -298,4 +298,43 @@ describe("WriteScheduler", () => {
     await clock.advance(30_000);
     expect(scheduler.dormant).toBe(true);
   });
+
+  describe("courtesy writes (a 😕 to someone who may not ask)", () => {
+    const courtesy = (key = "c"): SlotRequest => ({ priority: "courtesy", key });
+    const outcome = (p: Promise<string>): Promise<string> => p.catch((error: unknown) => (error as Error).name);
+
+    it("start only when no answer's write is waiting, even one that is not due yet", async () => {
+      const { clock, starts, submit } = setup();
+      void submit(progress("answer", 5_000), "edit");
+      const reaction = outcome(submit(courtesy(), "😕"));
+      void submit(essential("answer"), "final");
+      await clock.advance(20_000);
+      expect(starts.map((s) => s.label)).toEqual(["final", "edit", "😕"]);
+      expect(await reaction).toBe("😕");
+    });
+
+    it("are dropped, not kept waiting, while answers keep the scheduler busy", async () => {
+      const { clock, starts, submit } = setup();
+      // An answer streams for two minutes: one edit every 2 s.
+      for (let t = 0; t < 120_000; t += 2_000) void submit(progress("answer", t), `edit@${t}`);
+      const reaction = outcome(submit(courtesy(), "😕"));
+      await clock.advance(130_000);
+      expect(await reaction).toBe("WriteDropped");
+      expect(starts.filter((s) => s.label === "😕")).toEqual([]);
+    });
+
+    it("are dropped at once when half of a window is used, and beyond ten in line", async () => {
+      const { clock, submit } = setup({ perMinute: 4 });
+      void submit(essential(), "a");
+      void submit(essential(), "b");
+      await clock.advance(5_000);
+      expect(await outcome(submit(courtesy(), "late"))).toBe("WriteDropped");
+      await clock.advance(60_000);
+      const many = Array.from({ length: 12 }, (_, i) => outcome(submit(courtesy(`c${i}`), `c${i}`)));
+      expect(await many[11]).toBe("WriteDropped");
+      await clock.advance(120_000);
+      // Two fit under half of the minute's four; the others waited their time.
+      expect((await Promise.all(many)).filter((r) => r !== "WriteDropped")).toEqual(["c0", "c1"]);
+    });
+  });
 });

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WrittenPart } from "../../src/state/run-journal.js";
+import { DatabaseSync } from "node:sqlite";
 import { SqliteJournal } from "../../src/state/sqlite-journal.js";
+import { expectLoopFree } from "../helpers/loop-delay.js";
+import { systemClock, type Clock } from "../../src/util/clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { MENTION_EVENT } from "../helpers/payloads.js";
 
@@ -17,17 +20,29 @@ const PART: WrittenPart = {
 
 /** Wall-clock time shared by every journal of a test. */
 let wall = 1_000_000;
+/** Monotonic time, shared too (each process has its own; only differences matter). */
+let mono = 0;
+const clock: Clock = { now: () => mono, sleep: systemClock.sleep };
 const SILENT = 15_000;
-/** Time passes without a heartbeat: every instance that has not closed looks gone. */
-const silence = () => void (wall += SILENT + 1);
+/**
+ * Time passes without a heartbeat: to each observer (which looks first, noting every
+ * peer's heartbeat count), every instance that has not closed looks gone.
+ */
+const silence = async (...observers: SqliteJournal[]): Promise<void> => {
+  for (const observer of observers) await observer.unfinished(SILENT);
+  wall += SILENT + 1;
+  mono += SILENT + 1;
+};
 
 const open: SqliteJournal[] = [];
-const journalAt = (path: string, instance: string): SqliteJournal => {
-  const journal = new SqliteJournal(path, { instance, now: () => wall });
+const journalAt = (path: string, instance: string, now: () => number = () => wall): SqliteJournal => {
+  const journal = new SqliteJournal(path, { instance, now, clock });
   open.push(journal);
   return journal;
 };
-afterEach(() => open.splice(0).forEach((j) => j.close()));
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((j) => j.close()));
+});
 
 const freshPath = () => join(mkdtempSync(join(tmpdir(), "journal-")), "nested", "state.sqlite");
 
@@ -54,7 +69,7 @@ describe("SqliteJournal", () => {
 
     const after = journalAt(path, "second");
     expect(await after.claim(["delivery:d1"])).toBe(false);
-    silence();
+    await silence(after);
     expect(await after.unfinished(SILENT)).toEqual([
       { runId: "r1", event: EVENT, phase: "answering", attempt: 1, parts: [PART], startedAt: expect.any(Number), instance: "first" },
     ]);
@@ -66,7 +81,7 @@ describe("SqliteJournal", () => {
     await dead.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
     const a = journalAt(path, "a");
     const b = journalAt(path, "b");
-    silence();
+    await silence(dead, a, b);
     await a.heartbeat();
     await b.heartbeat();
     expect((await dead.unfinished(SILENT)).map((r) => r.runId)).toEqual([]);
@@ -84,12 +99,13 @@ describe("SqliteJournal", () => {
     const old = journalAt(path, "old");
     await old.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
     const fresh = journalAt(path, "new");
-    // A rolling deploy: the old process still finishes its answers, saying it is alive.
-    wall += 10_000;
-    await old.heartbeat();
-    wall += 10_000;
     expect(await fresh.unfinished(SILENT)).toEqual([]);
-    silence();
+    // A rolling deploy: the old process still finishes its answers, saying it is alive.
+    mono += 10_000;
+    await old.heartbeat();
+    mono += 10_000;
+    expect(await fresh.unfinished(SILENT)).toEqual([]);
+    await silence(fresh);
     expect((await fresh.unfinished(SILENT)).map((r) => r.runId)).toEqual(["r1"]);
 
     const closing = journalAt(path, "closing");
@@ -107,7 +123,7 @@ describe("SqliteJournal", () => {
     await journal.partsWritten("r1", [PART]);
     await journal.runAccepted({ runId: "r1", event: EVENT, attempt: 2 });
     const other = journalAt(path, "y");
-    silence();
+    await silence(other);
     expect(await other.unfinished(SILENT)).toMatchObject([{ runId: "r1", phase: "accepted", attempt: 2, parts: [], instance: "x" }]);
   });
 
@@ -138,9 +154,9 @@ describe("SqliteJournal", () => {
     const log = recordingLogger();
     const writer = journalAt(path, "old");
     await writer.runAccepted({ runId: "r1", event: { ...EVENT, installationId: "seven" as unknown as number }, attempt: 1 });
-    const reader = new SqliteJournal(path, { instance: "new", log, now: () => wall });
+    const reader = new SqliteJournal(path, { instance: "new", log, now: () => wall, clock });
     open.push(reader);
-    silence();
+    await silence(reader);
     expect(await reader.unfinished(SILENT)).toEqual([]);
     expect(log.lines.some((l) => l.level === "warn" && l.message.includes("cannot be read"))).toBe(true);
     expect(await journalAt(path, "third").unfinished(SILENT)).toEqual([]);
@@ -150,5 +166,59 @@ describe("SqliteJournal", () => {
     const dir = mkdtempSync(join(tmpdir(), "journal-"));
     writeFileSync(join(dir, "file"), "");
     expect(() => new SqliteJournal(join(dir, "file", "state.sqlite"))).toThrow();
+  });
+
+  it("a wall-clock step of an hour either way never makes a live peer look gone; one that stops beating is still taken over", async () => {
+    const path = freshPath();
+    // Each process has its own wall clock, stepped by NTP or an operator, and its own monotonic one.
+    let ownerWall = 1_000_000;
+    let peerWall = 1_000_000;
+    const owner = new SqliteJournal(path, { instance: "owner", now: () => ownerWall, clock });
+    const peer = new SqliteJournal(path, { instance: "peer", now: () => peerWall, clock });
+    open.push(owner, peer);
+    await owner.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    const beat = async (): Promise<void> => {
+      mono += 5_000;
+      await owner.heartbeat();
+      await peer.heartbeat();
+    };
+    expect(await peer.unfinished(SILENT)).toEqual([]);
+    for (const step of [3_600_000, -3_600_000, -3_600_000, 3_600_000]) {
+      ownerWall += step;
+      peerWall -= step;
+      for (let i = 0; i < 4; i++) {
+        await beat();
+        expect(await peer.unfinished(SILENT)).toEqual([]);
+      }
+    }
+    // The owner stops beating (its loop is gone): after SILENT of the peer's own time, its run is the peer's.
+    mono += SILENT - 1;
+    expect(await peer.unfinished(SILENT)).toEqual([]);
+    mono += 1;
+    expect((await peer.unfinished(SILENT)).map((r) => r.runId)).toEqual(["r1"]);
+  });
+
+  it("waits on a timer for a lock another connection holds, never inside SQLite, and keeps the order of its writes", async () => {
+    const path = freshPath();
+    const journal = journalAt(path, "a");
+    await journal.runAccepted({ runId: "r1", event: EVENT, attempt: 1 });
+    const other = new DatabaseSync(path);
+    other.exec("BEGIN IMMEDIATE");
+    setTimeout(() => {
+      other.exec("COMMIT");
+      other.close();
+    }, 500);
+    const done = await expectLoopFree(() =>
+      Promise.all([
+        journal.claim(["delivery:d1"]),
+        journal.partsWritten("r1", [PART]),
+        journal.partsWritten("r1", [{ ...PART, input: { ...PART.input, text: "Half and more" } }]),
+        journal.claim(["delivery:d1"]),
+      ]),
+    );
+    expect([done[0], done[3]]).toEqual([true, false]);
+    const reader = journalAt(path, "b");
+    await silence(reader);
+    expect((await reader.unfinished(SILENT))[0]?.parts[0]?.input.text).toBe("Half and more");
   });
 });
