@@ -10,6 +10,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 300_000,
     setupFiles: ["test/setup/no-network.ts"],
+    // The liveness benchmark runs the production entry (lib/main.js), as the e2e tests do.
+    globalSetup: ["test/setup/build-once.ts"],
     reporters: ["verbose"],
     silent: false,
   },

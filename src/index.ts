@@ -8,6 +8,7 @@ import { SqliteJournal } from "./state/sqlite-journal.js";
 import { OpenAIModelClient, type ModelClient } from "./streaming/model-client.js";
 import { systemClock, type Clock } from "./util/clock.js";
 import type { Logger } from "./util/logger.js";
+import { watchLoop } from "./util/loop-watch.js";
 
 /**
  * The Probot app function: wires webhook events to devbuddy and nothing more. Also the
@@ -23,7 +24,13 @@ export interface DevbuddyAppOptions {
   readonly journal?: RunJournal;
   /** Receives the instance, e.g. to shut it down on SIGTERM. */
   readonly onReady?: (devbuddy: Devbuddy) => void;
+  /** Warn when the event loop is held past the liveness bound (the production entry sets it). */
+  readonly watchLoop?: boolean;
 }
+
+/** The liveness bound (README, "Security model"): no stretch of the event loop longer than this. */
+export const LOOP_BOUND_MS = 50;
+const LOOP_WINDOW_MS = 10_000;
 
 export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFunction {
   return (app) => {
@@ -72,6 +79,7 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
     const appOctokit = () => app.auth() as Promise<ProbotOctokit>;
     const devbuddy = new Devbuddy({ settings, clock, log, model, slug: resolveSlug, journal, appOctokit });
     options.onReady?.(devbuddy);
+    if (options.watchLoop) watchLoop({ log: log.child({ name: "loop" }), windowMs: LOOP_WINDOW_MS * settings.timeScale, boundMs: LOOP_BOUND_MS });
 
     // context.config reads .github/devbuddy.yml from the default branch, following `_extends`
     // and falling back to the owner's .github repository, as every Probot app does.

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   let devbuddy: Devbuddy | undefined;
   // Settings are read inside the app function, after run() has applied .env.
-  const server = await run(devbuddyApp({ onReady: (instance) => (devbuddy = instance) }), {
+  const server = await run(devbuddyApp({ onReady: (instance) => (devbuddy = instance), watchLoop: true }), {
     Octokit: DevbuddyOctokit,
   });
   process.removeAllListeners("SIGINT");

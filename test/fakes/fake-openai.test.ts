@@ -175,6 +175,18 @@ describe("fake OpenAI server with the real SDK", () => {
     expect(fake.requests).toHaveLength(4);
   });
 
+  it("lets a route choose the script from the request before the queue, and falls through when it declines", async () => {
+    fake.enqueue({ kind: "stream", text: ["queued"] });
+    fake.route = (body) => (JSON.stringify(body.messages).includes("routed") ? { kind: "stream", text: ["by route"] } : undefined);
+    const ask = async (content: string) =>
+      collect(await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content }], stream: true }));
+    expect((await ask("please, routed")).text).toBe("by route");
+    expect(fake.queued).toBe(1);
+    expect((await ask("plain")).text).toBe("queued");
+    fake.reset();
+    expect((await ask("routed again")).text).toBe("Hello from the fake model.");
+  });
+
   it("sends headers before firstDelayMs, and paces chunks by delayMs", async () => {
     fake.enqueue({ kind: "stream", text: ["slow", " start"], firstDelayMs: 150, delayMs: 40 });
     const started = performance.now();

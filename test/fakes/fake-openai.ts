@@ -128,6 +128,12 @@ export interface FakeOpenAI {
   defaultScript: FakeScript;
   /** Queue scripts for the next requests, first in first out. */
   enqueue(...scripts: FakeScript[]): void;
+  /**
+   * Chooses the script from the request itself, before the queue is looked at (for runs
+   * in flight at once, whose requests arrive in no fixed order); `undefined` falls through
+   * to the queue.
+   */
+  route: ((body: any) => FakeScript | undefined) | undefined;
   /** Scripts queued but not consumed yet — assert 0 to prove every scripted call happened. */
   readonly queued: number;
   /** Resolves once at least `n` requests were received (default timeout 5 s). */
@@ -151,6 +157,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const queue: FakeScript[] = [];
   let defaultScript: FakeScript = INITIAL_DEFAULT_SCRIPT;
+  let route: ((body: any) => FakeScript | undefined) | undefined;
   let requestCounter = 0;
   let closing = false;
   let closed: Promise<void> | undefined;
@@ -254,7 +261,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return;
     }
 
-    const script = queue.shift() ?? defaultScript;
+    const script = route?.(record.body) ?? queue.shift() ?? defaultScript;
     record.script = script;
     const ctx: ExchangeContext = {
       res,
@@ -294,6 +301,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     enqueue(...scripts) {
       queue.push(...scripts);
     },
+    get route() {
+      return route;
+    },
+    set route(choose) {
+      route = choose;
+    },
     get queued() {
       return queue.length;
     },
@@ -318,6 +331,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       requests.length = 0;
       queue.length = 0;
       defaultScript = INITIAL_DEFAULT_SCRIPT;
+      route = undefined;
     },
     close() {
       closed ??= new Promise<void>((resolve) => {
