@@ -1,51 +1,55 @@
-import { rawSegments, scanInline, splitBlocks, type RawState } from "./markdown-scan.js";
+import { scanMarkdown, type Range } from "../markdown/document.js";
 
 /**
  * What a reader of a comment does not see: HTML comments (`<!-- … -->`, whether a block or
- * inside a paragraph, in raw HTML too) and link reference definitions (`[//]: # (…)`). They are where issue templates keep their instructions and where
+ * inside a paragraph, in raw HTML too) and link reference definitions (`[//]: # (…)`,
+ * wherever a paragraph may start: in a quote, in a list item, with the destination or the
+ * title on the next line). They are where issue templates keep their instructions and where
  * someone could hide instructions for devbuddy, so they never reach the model. Code blocks
  * keep theirs (`<!-- -->` in an HTML sample is code), and `<details>` is shown to readers, so
- * it stays. Pure.
+ * it stays. Read with the one Markdown reader (src/markdown), in time linear in the text. Pure.
  */
 export function hideComments(markdown: string): string {
-  if (!markdown.includes("<!--") && !LINK_DEFINITION_HINT.test(markdown)) return markdown;
-  const raw: RawState = { open: false };
-  const lines = splitBlocks(markdown).map((chunk) => {
-    if (chunk.kind === "prose") return removeDefinitions(removeInline(chunk.text));
-    if (chunk.kind !== "comment" && chunk.kind !== "html") return chunk.text;
-    return rawSegments(chunk.text, raw)
-      .filter((segment) => !segment.hidden)
-      .map((segment) => segment.text)
-      .join("")
-      .trimEnd();
-  });
-  return lines.join("\n");
-}
-
-// A link reference definition renders as nothing (https://spec.commonmark.org/0.31.2/#link-reference-definitions):
-// `[//]: # (…)` and `[comment]: <> (…)` are the usual ways to hide a remark in Markdown.
-const LINK_DEFINITION_HINT = /^ {0,3}\[[^\]\n]+\]:/m;
-const LINK_DEFINITION = /^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$/;
-
-/**
- * Drops the link reference definitions a paragraph starts with: a reader never sees them.
- * (One cannot interrupt a paragraph: further down, the same line is text.)
- */
-function removeDefinitions(paragraph: string): string {
-  if (!LINK_DEFINITION_HINT.test(paragraph)) return paragraph;
-  const lines = paragraph.split("\n");
-  let first = 0;
-  while (first < lines.length && LINK_DEFINITION.test(lines[first] as string)) first++;
-  return lines.slice(first).join("\n");
-}
-
-function removeInline(paragraph: string): string {
-  const { comments } = scanInline(paragraph);
-  let result = "";
-  let from = 0;
-  for (const comment of comments) {
-    result += paragraph.slice(from, comment.start);
-    from = comment.end;
+  if (!markdown.includes("<!--") && !markdown.includes("]:")) return markdown;
+  const document = scanMarkdown(markdown);
+  const hidden: Range[] = [];
+  for (const definition of document.definitions) {
+    // A definition on lines of its own goes with its line ending; inside a quote or an item,
+    // the next line's `> ` or indentation stays where it is.
+    const lineStart = definition.start === 0 || markdown[definition.start - 1] === "\n";
+    const end = lineStart && markdown[definition.end] === "\r" ? definition.end + 1 : definition.end;
+    hidden.push({ start: definition.start, end: lineStart && markdown[end] === "\n" ? end + 1 : definition.end });
   }
-  return result + paragraph.slice(from);
+  for (const block of document.prose) {
+    for (const token of block.tokens) if (token.kind === "html" && token.html === "comment") hidden.push(document.sourceRange(block, token));
+  }
+  const raw = document.rawPieces();
+  for (const piece of raw) if (piece.kind === "comment") hidden.push(piece);
+  if (hidden.length === 0) return markdown;
+  hidden.sort((a, b) => a.start - b.start);
+  // A raw HTML line loses the spaces a comment leaves at its end.
+  const rawLineEnds = new Set(raw.map((piece) => piece.end));
+  const parts: string[] = [];
+  let from = 0;
+  for (const range of hidden) {
+    if (range.end <= from) continue;
+    parts.push(markdown.slice(from, Math.max(from, range.start)));
+    from = range.end;
+    if (rawLineEnds.has(range.end) && (range.end === markdown.length || markdown[range.end] === "\n" || markdown[range.end] === "\r")) trimEnd(parts);
+  }
+  parts.push(markdown.slice(from));
+  return parts.join("");
+}
+
+/** Drops the spaces and tabs the parts end with (each part is looked at once). */
+function trimEnd(parts: string[]): void {
+  while (parts.length > 0) {
+    const last = parts[parts.length - 1] as string;
+    const trimmed = last.replace(/[ \t]+$/, "");
+    if (trimmed.length > 0 || last.length === 0) {
+      parts[parts.length - 1] = trimmed;
+      if (trimmed.length > 0) return;
+    }
+    parts.pop();
+  }
 }

@@ -500,17 +500,32 @@ class Parser {
     return { char, length: end - at };
   }
 
+  /**
+   * `***`, `- - -`, `___` alone on the rest of the line. Asked once per nesting level of a
+   * line like `- - - … x`, so where the line stops being one is found once per line and
+   * character, not once per level (issue 9, defect 18).
+   */
   isThematicBreak(at: number): boolean {
     const char = this.line[at];
     if (char !== "*" && char !== "-" && char !== "_") return false;
-    let count = 0;
-    for (let i = at; i < this.line.length; i++) {
-      const c = this.line[i];
-      if (c === char) count++;
-      else if (!isSpaceOrTab(c)) return false;
+    if (this.#breakLine !== this.lineStart) {
+      this.#breakLine = this.lineStart;
+      this.#lastForeign.clear();
     }
+    let lastForeign = this.#lastForeign.get(char);
+    if (lastForeign === undefined) {
+      lastForeign = this.line.length - 1;
+      while (lastForeign >= 0 && (this.line[lastForeign] === char || isSpaceOrTab(this.line[lastForeign]))) lastForeign--;
+      this.#lastForeign.set(char, lastForeign);
+    }
+    if (at <= lastForeign) return false;
+    let count = 0;
+    for (let i = at; i < this.line.length && count < 3; i++) if (this.line[i] === char) count++;
     return count >= 3;
   }
+
+  #breakLine = -1;
+  readonly #lastForeign = new Map<string, number>();
 
   /** `===` or `---` under a paragraph: it becomes a heading (unless it was all definitions). */
   setextHeading(): boolean {

@@ -1,4 +1,5 @@
-import { isAsciiAlphanumeric, isAsciiLetter, isAsciiPunctuation, isPunctuation, isWhitespace } from "./characters.js";
+import { isAsciiAlphanumeric, isAsciiLetter, isAsciiPunctuation, isWhitespace } from "./characters.js";
+import { delimiterRun, processEmphasis, type DelimiterRun } from "./emphasis.js";
 import { characterReference } from "./entities.js";
 import { HtmlFinders, inlineHtml, type InlineHtmlKind } from "./html.js";
 import { linkDestination, linkLabel, linkTitle, MAX_LABEL, normalizeLabel, skipSpaceAndNewline } from "./link-parts.js";
@@ -13,8 +14,8 @@ import { linkDestination, linkLabel, linkTitle, MAX_LABEL, normalizeLabel, skipS
  *   and "a link cannot contain a link" is a position mark, not a walk down the stack;
  * - autolinks (`<https://…>`, and GFM's bare `https://…` and `www.…`), raw HTML and comments,
  *   character references, backslash escapes;
- * - emphasis delimiter runs (`*`, `_`, `~`) that may open or close emphasis: enough to know
- *   that `_@alice_` shows an `@alice` of its own.
+ * - emphasis (`*`, `_`) and strikethrough (`~`): the marks that render as markup, which is
+ *   how `_@alice_` shows an `@alice` of its own.
  * Pure.
  */
 
@@ -117,6 +118,8 @@ function angleAutolinkEnd(text: string, at: number): number {
 interface Bracket {
   readonly start: number;
   readonly image: boolean;
+  /** How many delimiter runs came before it: those after it are the link text's. */
+  readonly runs: number;
 }
 
 /** Backtick runs by length, each list read forward only. */
@@ -146,28 +149,17 @@ class BacktickRuns {
   }
 }
 
-function delimiterFlanking(text: string, start: number, end: number): boolean {
-  const char = text[start];
-  const before = text[start - 1];
-  const after = text[end];
-  const left = !isWhitespace(after) && (!isPunctuation(after) || isWhitespace(before) || isPunctuation(before));
-  const right = !isWhitespace(before) && (!isPunctuation(before) || isWhitespace(after) || isPunctuation(after));
-  if (char === "_") {
-    // https://spec.commonmark.org/0.31.2/#can-open-emphasis: `_` inside a word neither opens nor closes.
-    const opens = left && (!right || isPunctuation(before));
-    const closes = right && (!left || isPunctuation(after));
-    return opens || closes;
-  }
-  if (char === "~") return (left || right) && end - start <= 2;
-  return left || right;
-}
-
 /** Scans the inline content of one paragraph or heading (`text` is its lines joined by `\n`). */
 export function scanInline(text: string, definitions: { has(label: string): boolean }): InlineToken[] {
   const tokens: InlineToken[] = [];
-  const runs = new BacktickRuns(text);
+  const backticks = new BacktickRuns(text);
   const finders = new HtmlFinders(text);
   const brackets: Bracket[] = [];
+  const runs: DelimiterRun[] = [];
+  const emphasis = (from: number): void => {
+    for (const range of processEmphasis(runs, from)) tokens.push({ kind: "delimiter", ...range });
+    runs.length = from;
+  };
   /** Openers before this position are inactive: a link cannot contain a link. */
   let linkEnd = -1;
   /** Where the last unescaped `[` or `]` was: a reference label has none inside. */
@@ -188,7 +180,7 @@ export function scanInline(text: string, definitions: { has(label: string): bool
     if (char === "`") {
       let end = at;
       while (text[end] === "`") end++;
-      const close = runs.closer(end - at, end - 1);
+      const close = backticks.closer(end - at, end - 1);
       if (close !== undefined) {
         tokens.push({ kind: "code", start: at, end: close + end - at, ticks: end - at });
         at = close + end - at;
@@ -223,7 +215,7 @@ export function scanInline(text: string, definitions: { has(label: string): bool
     }
     if (char === "[" || (char === "!" && text[at + 1] === "[")) {
       const image = char === "!";
-      brackets.push({ start: at, image });
+      brackets.push({ start: at, image, runs: runs.length });
       lastBracket = at + (image ? 1 : 0);
       at += image ? 2 : 1;
       continue;
@@ -242,6 +234,7 @@ export function scanInline(text: string, definitions: { has(label: string): bool
         continue;
       }
       tokens.push(link);
+      emphasis(opener.runs);
       if (!opener.image) linkEnd = link.end;
       at = link.end;
       lastBracket = -1;
@@ -250,7 +243,8 @@ export function scanInline(text: string, definitions: { has(label: string): bool
     if (char === "*" || char === "_" || char === "~") {
       let end = at;
       while (text[end] === char) end++;
-      if (delimiterFlanking(text, at, end)) tokens.push({ kind: "delimiter", start: at, end });
+      const run = delimiterRun(text, at, end);
+      if (run) runs.push(run);
       at = end;
       continue;
     }
@@ -265,6 +259,7 @@ export function scanInline(text: string, definitions: { has(label: string): bool
     if (char === "\n" && text[at - 1] === " " && text[at - 2] === " ") tokens.push({ kind: "break", start: at, end: at + 1 });
     at++;
   }
+  emphasis(0);
   return tokens;
 }
 
