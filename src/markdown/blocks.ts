@@ -23,7 +23,10 @@ export type LeafKind = "paragraph" | "heading" | "fenced-code" | "indented-code"
 
 export interface Leaf {
   readonly kind: LeafKind;
-  /** The block's content, line by line: for a paragraph or heading what inline parsing reads. */
+  /**
+   * The block's content, line by line: for a paragraph or heading what inline parsing reads;
+   * for a fenced code block its fence lines too (the first line is the opening fence).
+   */
   readonly lines: readonly SourceLine[];
   /** Inside a block quote. */
   readonly quoted: boolean;
@@ -375,7 +378,7 @@ class Parser {
       const fence = this.fenceAt(at);
       if (fence) {
         enter();
-        this.openLeaf({ kind: "fenced-code", lines: [], char: fence.char, length: fence.length, indent: this.indent });
+        this.openLeaf({ kind: "fenced-code", lines: [this.rest(at)], char: fence.char, length: fence.length, indent: this.indent });
         return;
       }
       const html = htmlBlockStart(line, at, tipParagraph && !this.blank);

@@ -129,7 +129,8 @@ describe("renderComment", () => {
       notice: "⏹️ Stopped at the request of @alice.",
     });
     expect(body).toBe(
-      'Partial plan\n\n<!-- devbuddy:footer -->\n> ⏹️ Stopped at the request of @alice.\n\n<sub>devbuddy</sub>\n<!-- devbuddy:meta {"v":1,"run":"run-1","part":1,"state":"stopped"} -->',
+      // Issue 9: the footer is neutralized too, so a notice naming someone pings no one.
+      'Partial plan\n\n<!-- devbuddy:footer -->\n> ⏹️ Stopped at the request of @\u200balice.\n\n<sub>devbuddy</sub>\n<!-- devbuddy:meta {"v":1,"run":"run-1","part":1,"state":"stopped"} -->',
     );
   });
 
