@@ -32,6 +32,12 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 export const FOOTER_RESERVE = 1_536;
 export const MAX_PART_CHARS = GITHUB_COMMENT_LIMIT - FOOTER_RESERVE;
 
+/**
+ * The longest closing devbuddy appends: it comes out of FOOTER_RESERVE. A fence opened with
+ * more backticks than this (no one writes one) is left open.
+ */
+const MAX_CLOSER = 256;
+
 const FOOTER_SEPARATOR = "\n\n<!-- devbuddy:footer -->\n";
 const META_PATTERN = /<!-- devbuddy:meta (\{.*\}) -->\s*$/;
 
@@ -45,7 +51,7 @@ export const metaSchema = z.object({
   /** What the run answers: "c<comment id>" or "i<issue id>"; makes redelivered requests recognisable. */
   trigger: z.string().max(40).optional(),
   /** Characters devbuddy appended after the text to close a block the text left open. */
-  close: z.number().int().min(1).max(64).optional(),
+  close: z.number().int().min(1).max(MAX_CLOSER).optional(),
 });
 
 export type PartMeta = z.infer<typeof metaSchema>;
@@ -86,7 +92,8 @@ export function renderComment(input: RenderInput): string {
   const quote = (text: string): string => `> ${text.replace(/\n/g, "\n> ")}\n\n`;
   const notes = (input.notes ?? []).map(quote).join("");
   const notice = notes + (input.notice ? quote(input.notice) : "");
-  const closer = scanMarkdown(input.text).closer();
+  const needed = scanMarkdown(input.text).closer();
+  const closer = needed.length <= MAX_CLOSER ? needed : "";
   const { close: _previous, ...rest } = input.meta;
   const meta = `<!-- devbuddy:meta ${JSON.stringify(closer ? { ...rest, close: closer.length } : rest)} -->`;
   return `${input.text}${closer}${FOOTER_SEPARATOR}${neutralizeMentions(`${notice}${statusLine(input)}`)}\n${meta}`;
