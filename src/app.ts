@@ -252,6 +252,7 @@ export class Devbuddy {
         editIntervalMs: settings.editIntervalMs,
         finalWrite: settings.finalWrite,
         maxThreadComments: settings.maxThreadComments,
+        images: settings.images,
         runId,
         admit: (limit) => this.#withinRepoLimit(event, api, limit, log),
         progress: {

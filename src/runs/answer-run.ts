@@ -1,6 +1,7 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
+import { defuseImages, type ImagePolicy } from "../comments/defuse-images.js";
 import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
@@ -84,6 +85,8 @@ export interface AnswerRunDeps {
   readonly editIntervalMs: number;
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly maxThreadComments: number;
+  /** Where images in the answer may load from; others become links. Default: github.com only. */
+  readonly images?: ImagePolicy;
   readonly runId: string;
   /**
    * Takes one request from the sender's allowance in this repository, whose config may
@@ -106,6 +109,8 @@ function cancelReason(signal: AbortSignal): CancelReason | undefined {
   const reason = signal.reason as CancelReason | undefined;
   return signal.aborted && (reason?.kind === "stop" || reason?.kind === "shutdown") ? reason : undefined;
 }
+
+const GITHUB_IMAGES: ImagePolicy = { githubHost: "github.com", allowedHosts: [] };
 
 const RETRY_HINT = "Mention me again to retry.";
 /** Shown on an answer cut off by a restart: by a graceful shutdown, or found after a crash. */
@@ -222,8 +227,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   // What the plan's references are checked against; known once the repository was read.
   let facts: CodeFacts | undefined;
   const live = new LiveComment({
-    // Every body shows the references checked, and pings nobody the model names.
-    present: (text) => neutralizeMentions(facts ? verifyReferences(text, facts).text : text),
+    // Every body shows the references checked, loads no image from a stranger's host, and pings nobody the model names.
+    present: (text) => neutralizeMentions(defuseImages(facts ? verifyReferences(text, facts).text : text, deps.images ?? GITHUB_IMAGES)),
     api,
     issue: issueRef,
     runId,
