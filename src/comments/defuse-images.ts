@@ -169,7 +169,7 @@ function markdownImages(document: MarkdownDocument, policy: ImagePolicy, edits: 
 }
 
 function rawImages(document: MarkdownDocument, policy: ImagePolicy, edits: Edit[]): void {
-  for (const piece of document.rawPieces()) {
+  for (const piece of document.rawPieces(false)) {
     if (piece.kind !== "tag") continue;
     const tag = document.source.slice(piece.start, piece.end);
     const replacement = defusedTag(tag, policy);

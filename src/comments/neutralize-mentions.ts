@@ -25,7 +25,7 @@ export function neutralizeMentions(markdown: string): string {
   const document = scanMarkdown(markdown);
   const inserts: number[] = [];
   for (const block of document.prose) collect(document.rendered(block, { altText: "text", bareLinks: "text" }), inserts);
-  for (const piece of document.rawPieces()) if (piece.kind === "text") collect(renderRaw(markdown, piece), inserts);
+  for (const piece of document.rawPieces(false)) if (piece.kind === "text") collect(renderRaw(markdown, piece), inserts);
   if (inserts.length === 0) return markdown;
   inserts.sort((a, b) => a - b);
   let result = "";

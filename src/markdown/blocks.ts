@@ -230,7 +230,8 @@ class Parser {
 
   /** Reads the link reference definitions a paragraph starts with; returns the lines left. */
   takeDefinitions(lines: readonly SourceLine[]): SourceLine[] {
-    if (this.source[(lines[0] as SourceLine).start] !== "[") return [...lines];
+    const first = lines[0];
+    if (!first || this.source[first.start] !== "[") return [...lines];
     const joined = new JoinedLines(this.source, lines);
     let at = 0;
     for (;;) {
@@ -249,8 +250,7 @@ class Parser {
       at = found.end;
       if (at >= joined.text.length) return [];
     }
-    const first = joined.lineOf(at);
-    return lines.slice(first);
+    return lines.slice(joined.lineOf(at));
   }
 
   // Containers --------------------------------------------------------------------------
@@ -319,6 +319,10 @@ class Parser {
           this.advanceNextNonspace();
           this.advanceOffset(1, false);
           if (isSpaceOrTab(line[this.offset])) this.advanceOffset(1, true);
+        } else if (this.blank) {
+          // Blank after the quotes' markers (`> `): an item goes on if it has begun.
+          if (!container.hasChild) break;
+          this.advanceNextNonspace();
         } else if (this.indent >= container.width) {
           this.advanceOffset(container.width, true);
         } else break;
@@ -389,8 +393,6 @@ class Parser {
       }
       if (paragraphHere && (char === "=" || char === "-") && /^(?:=+|-+)[ \t]*$/.test(line.slice(at))) {
         if (this.setextHeading()) return;
-        paragraphHere = false;
-        tipParagraph = false;
       }
       if (this.isThematicBreak(at)) {
         enter();
@@ -534,9 +536,11 @@ class Parser {
   setextHeading(): boolean {
     const leaf = this.leaf;
     if (leaf?.kind !== "paragraph") return false;
-    this.leaf = undefined;
     const lines = this.takeDefinitions(leaf.lines);
+    // All definitions: the paragraph stays open, empty, and the line is read on (commonmark.js).
+    leaf.lines = lines;
     if (lines.length === 0) return false;
+    this.leaf = undefined;
     this.emit("heading", lines);
     return true;
   }

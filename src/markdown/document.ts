@@ -87,27 +87,31 @@ export class MarkdownDocument {
   }
 
   /**
-   * The raw HTML of HTML blocks, line by line, as a browser reads it: text it shows, tags,
-   * comments (a comment left open runs on into the next HTML block, as it does in a browser).
+   * The raw HTML of HTML blocks, line by line, as a browser reads them: text it shows, tags,
+   * hidden stretches (comments, `<?…>`, `<!…>`). With `carry`, a comment left open runs on
+   * into the next HTML block, as it may in a browser (what hides text takes that view);
+   * without, each block starts afresh (what neutralizes text takes that view: whatever may
+   * be shown is treated as shown).
    */
-  rawPieces(): RawPiece[] {
-    const state: RawState = { commentOpen: false };
+  rawPieces(carry: boolean): RawPiece[] {
+    let state: RawState = { until: "" };
     const pieces: RawPiece[] = [];
     for (const leaf of this.leaves) {
       if (leaf.kind !== "html") continue;
+      if (!carry) state = { until: "" };
       for (const line of leaf.lines) pieces.push(...rawHtmlPieces(this.source, line.start, line.end, state));
     }
     return pieces;
   }
 
-  /** Whether raw HTML leaves a comment open where the text ends. */
-  commentOpenAtEnd(): boolean {
-    const state: RawState = { commentOpen: false };
+  /** What raw HTML leaves open where the text ends, as a browser reads it (`-->`, `>`), or "". */
+  rawOpenAtEnd(): "" | "-->" | ">" {
+    const state: RawState = { until: "" };
     for (const leaf of this.leaves) {
       if (leaf.kind !== "html") continue;
       for (const line of leaf.lines) rawHtmlPieces(this.source, line.start, line.end, state);
     }
-    return state.commentOpen;
+    return state.until;
   }
 
   /** What a reader sees of a prose block, character by character, mapped back to the source. */
@@ -178,7 +182,7 @@ export class MarkdownDocument {
       if (open.kind === "fence") return `${newline}${open.char.repeat(open.length)}`;
       return htmlBlockCloser(open.type, open.tag);
     }
-    return this.commentOpenAtEnd() ? "-->" : "";
+    return this.rawOpenAtEnd();
   }
 }
 

@@ -144,7 +144,9 @@ export function htmlBlockStart(line: string, at: number, interruptsParagraph: bo
   const after = line[name.end];
   if (!closing && RAW_TEXT_TAGS.has(name.name) && (isSpaceOrTab(after) || isLineEnd(after) || after === ">")) return 1;
   if (BLOCK_TAGS.has(name.name) && (isSpaceOrTab(after) || isLineEnd(after) || after === ">" || line.startsWith("/>", name.end))) return 6;
-  if (interruptsParagraph || RAW_TEXT_TAGS.has(name.name)) return undefined;
+  // The spec's text excludes pre, script, style and textarea here; cmark, cmark-gfm (GitHub) and
+  // commonmark.js do not, and only an open tag of theirs is type 1 anyway.
+  if (interruptsParagraph) return undefined;
   const finders = new HtmlFinders(line);
   const end = closing ? closingTagEnd(line, at, false) : openTagEnd(line, at, finders, false);
   return end >= 0 && /^[ \t]*\r?$/.test(line.slice(end)) ? 7 : undefined;
@@ -193,16 +195,21 @@ export function rawTextTag(line: string, at: number): string {
   return tagName(line, at + 1)?.name ?? "pre";
 }
 
-/** A stretch of raw HTML: text a browser shows, a tag (its attributes are not text), or a comment (hidden). */
+/** A stretch of raw HTML: text a browser shows, a tag (its attributes are not text), or hidden (a comment). */
 export interface RawPiece {
   readonly start: number;
   readonly end: number;
   readonly kind: "text" | "tag" | "comment";
 }
 
-/** Whether a comment opened in raw HTML is still open: a browser reads on until `-->`, across blocks. */
+/**
+ * What a browser is reading through: nothing, a comment (until `-->`), or a "bogus comment"
+ * (`<?…`, `<!X…`, `<![CDATA[…` in HTML: until the next `>`,
+ * https://html.spec.whatwg.org/multipage/parsing.html#bogus-comment-state). Carried from
+ * one raw line to the next.
+ */
 export interface RawState {
-  commentOpen: boolean;
+  until: "" | "-->" | ">";
 }
 
 /**
@@ -218,30 +225,36 @@ export function rawHtmlPieces(text: string, start: number, end: number, state: R
   const flush = (until: number): void => {
     if (until > textStart) pieces.push({ start: start + textStart, end: start + until, kind: "text" });
   };
-  if (state.commentOpen) {
-    const close = line.indexOf("-->");
-    const stop = close < 0 ? line.length : close + 3;
-    pieces.push({ start, end: start + stop, kind: "comment" });
-    state.commentOpen = close < 0;
+  const hide = (from: number, terminator: "-->" | ">", searchFrom: number): void => {
+    const close = (terminator === "-->" ? finders.comment : finders.greater).next(searchFrom);
+    const stop = close < 0 ? line.length : close + terminator.length;
+    pieces.push({ start: start + from, end: start + stop, kind: "comment" });
+    state.until = close < 0 ? terminator : "";
     at = stop;
     textStart = stop;
-  }
+  };
+  if (state.until !== "") hide(0, state.until, 0);
   while (at < line.length) {
     const open = line.indexOf("<", at);
     if (open < 0) break;
     if (line.startsWith("<!--", open)) {
       flush(open);
-      const empty = line[open + 4] === ">" ? 5 : line.startsWith("->", open + 4) ? 6 : 0;
-      const close = empty > 0 ? open + empty - 3 : finders.comment.next(open + 4);
-      const stop = close < 0 ? line.length : close + 3;
-      pieces.push({ start: start + open, end: start + stop, kind: "comment" });
-      state.commentOpen = close < 0;
-      at = stop;
-      textStart = stop;
+      // `<!-->` and `<!--->` are (empty) comments too.
+      if (line[open + 4] === ">" || line.startsWith("->", open + 4)) {
+        const stop = open + (line[open + 4] === ">" ? 5 : 6);
+        pieces.push({ start: start + open, end: start + stop, kind: "comment" });
+        at = stop;
+        textStart = stop;
+      } else hide(open, "-->", open + 4);
+      continue;
+    }
+    if (line[open + 1] === "?" || (line[open + 1] === "!" && (isAsciiLetter(line[open + 2]) || line[open + 2] === "["))) {
+      flush(open);
+      hide(open, ">", open + 2);
       continue;
     }
     const tag = inlineHtml(line, open, finders);
-    if (tag && tag.kind !== "comment") {
+    if (tag) {
       flush(open);
       pieces.push({ start: start + open, end: start + tag.end, kind: "tag" });
       at = tag.end;
