@@ -65,3 +65,31 @@ describe("hideComments and link reference definitions", () => {
     expect(hideComments("<details>\n<!-- hidden -->shown\n</details>")).toBe("<details>\nshown\n</details>");
   });
 });
+
+describe("hideComments: link reference definitions wherever CommonMark reads them (issue 9, defect 10)", () => {
+  it.each([
+    ["inside a quote", "> [x]: # (SECRET)\n\nVisible words."],
+    ["inside a list item", "- [x]: # (SECRET)\n- Visible words."],
+    ["inside a nested quote and list", "> - > [x]: # (SECRET)\n\nVisible words."],
+    ["with the destination on the next line", "[x]:\n/url (SECRET)\n\nVisible words."],
+    ["with the title on the next line", "[x]: #\n(SECRET)\n\nVisible words."],
+    ["with a quoted title on the next line", "[x]: #\n\"SECRET\"\n\nVisible words."],
+    ["with a title over several lines", "[x]: # 'first\nSECRET\nlast'\n\nVisible words."],
+    ["in a quote, with the title on the next quoted line", "> [x]: #\n> \"SECRET\"\n\nVisible words."],
+    ["several in a row, in an item", "1. [a]: #\n   [b]: # (SECRET)\n\nVisible words."],
+    ["after a comment left open by an HTML block", "<div><!-- x\n\nSECRET\n\n</div>"],
+    ["in a processing instruction", "<?x SECRET ?>\n\nVisible words."],
+  ])("%s", (_label, text) => {
+    expect(shownText(oracleHtml(text))).not.toContain("SECRET");
+    const out = hideComments(text);
+    expect(out).not.toContain("SECRET");
+    if (text.includes("Visible words.")) expect(out).toContain("Visible words.");
+  });
+
+  it("keeps what only looks like a definition: inside a paragraph, in code, with text after the title", () => {
+    for (const text of ["Text first\n[x]: # (SHOWN)", "    [x]: # (SHOWN)", "```\n[x]: # (SHOWN)\n```", "[x]: # (SHOWN) more"]) {
+      expect(shownText(oracleHtml(text))).toContain("SHOWN");
+      expect(hideComments(text)).toContain("SHOWN");
+    }
+  });
+});

@@ -88,14 +88,15 @@ const functions: Array<[string, (text: string) => unknown]> = [
     for (const block of document.prose) document.rendered(block, { altText: "text", bareLinks: "text" });
     return document.closer();
   }],
-  ["hideComments", hideComments],
-  ["neutralizeMentions", neutralizeMentions],
+  // Each with what its quick "nothing to do" test looks for, so the whole reader runs.
+  ["hideComments", (text) => hideComments(`<!-- x -->\n\n${text}`)],
+  ["neutralizeMentions", (text) => neutralizeMentions(`@a ${text}`)],
   ["parseMention", (text) => parseMention(`@devbuddy ${text}`, "devbuddy")],
   ["extractTerms", (text) => extractTerms([{ text, weight: 1 }])],
   ["verifyReferences", (text) => verifyReferences(text, facts)],
   ["splitText", (text) => splitText(text, 4_000)],
   ["renderComment", (text) => renderComment({ text, meta: { v: 1, run: "r", part: 1, state: "done" }, model: text.slice(0, 100) })],
-  ["defuseImages", (text) => defuseImages(text, { githubHost: "github.com", allowedHosts: [] })],
+  ["defuseImages", (text) => defuseImages(`![x](https://evil.example/) ${text}`, { githubHost: "github.com", allowedHosts: [] })],
 ];
 
 describe.each(functions)("%s on hostile Markdown", (_name, run) => {

@@ -65,8 +65,13 @@ const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "
  */
 export function renderedMentions(html: string): string[] {
   const text = shownText(html.replace(/<pre>[\s\S]*?<\/pre>/g, "\u0001").replace(/<code>[\s\S]*?<\/code>/g, "\u0001"))
-    .replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot);/gi, (_, name: string) =>
-      name.startsWith("#x") || name.startsWith("#X") ? String.fromCodePoint(Number.parseInt(name.slice(2), 16)) : name.startsWith("#") ? String.fromCodePoint(Number(name.slice(1))) : (NAMED[name] ?? ""),
-    );
+    // Numeric references need no `;` in HTML.
+    .replace(/&(?:(#x[0-9a-f]+|#[0-9]+);?|(amp|lt|gt|quot);)/gi, (_, numeric: string | undefined, named: string | undefined) => decode(numeric ?? named ?? ""));
   return mentionIndices(text).map((at) => /^@[\w-]*/.exec(text.slice(at))?.[0] ?? "@");
+}
+
+function decode(name: string): string {
+  if (name.startsWith("#x") || name.startsWith("#X")) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
+  if (name.startsWith("#")) return String.fromCodePoint(Number(name.slice(1)));
+  return NAMED[name.toLowerCase()] ?? "";
 }
