@@ -1,4 +1,5 @@
 import { scanMarkdown } from "../markdown/document.js";
+import { mapYielding } from "../util/yield-loop.js";
 
 /**
  * The words of a thread that may name code: what the starting context searches the
@@ -48,10 +49,21 @@ function add(terms: Terms, raw: string, code: boolean, weight: number): void {
   terms.set(text, { code: code || (existing?.code ?? false), weight: (existing?.weight ?? 0) + weight });
 }
 
-const isTokenChar = (c: string | undefined): boolean => c !== undefined && /[\w$./:-]/.test(c);
-const isIdentifierStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_$]/.test(c);
-const isIdentifierChar = (c: string | undefined): boolean => c !== undefined && /[\w$]/.test(c);
-const isLetter = (c: string | undefined): boolean => c !== undefined && /[A-Za-z]/.test(c);
+// Character classes by table: this runs over every character of a thread.
+const LETTER = 1;
+const DIGIT = 2;
+const NAME = 4; // `_` and `$`
+const PUNCT = 8; // `.`, `/`, `:`, `-`
+const CLASSES = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  const c = String.fromCharCode(code);
+  CLASSES[code] = /[A-Za-z]/.test(c) ? LETTER : /[0-9]/.test(c) ? DIGIT : c === "_" || c === "$" ? NAME : "./:-".includes(c) ? PUNCT : 0;
+}
+const classOf = (c: string | undefined): number => (c === undefined ? 0 : (CLASSES[c.charCodeAt(0)] ?? 0));
+const isTokenChar = (c: string | undefined): boolean => classOf(c) !== 0;
+const isIdentifierStart = (c: string | undefined): boolean => (classOf(c) & (LETTER | NAME)) !== 0;
+const isIdentifierChar = (c: string | undefined): boolean => (classOf(c) & (LETTER | DIGIT | NAME)) !== 0;
+const isLetter = (c: string | undefined): boolean => classOf(c) === LETTER;
 
 /** A name written like code: snake_case, camelCase, PascalCase, an acronym (`HTTPServer` no, `URLs` yes), or called. */
 function looksLikeCode(name: string, called: boolean): boolean {
@@ -84,6 +96,10 @@ function codeNames(token: string, followedByCall: boolean, weight: number, terms
 
 /** Paths (`agent/ai.py`, `src/x/`) and file names of well-known kinds (`ai.py`) in one token. */
 function paths(token: string, weight: number, terms: Terms): void {
+  if (!token.includes("/")) {
+    if (token.includes(".")) for (const part of token.split(/[:$]/)) fileName(part, weight, terms);
+    return;
+  }
   for (const part of token.split(/[:$]/)) {
     const segments = part.split("/");
     let run: string[] = [];
@@ -128,12 +144,13 @@ function words(token: string, weight: number, terms: Terms): void {
     at = end;
   }
   for (let at = 0; at < token.length; ) {
-    if (!/\w/.test(token[at] as string)) {
+    const isWord = (c: string | undefined): boolean => c !== "$" && isIdentifierChar(c);
+    if (!isWord(token[at])) {
       at++;
       continue;
     }
     let end = at;
-    while (end < token.length && /\w/.test(token[end] as string)) end++;
+    while (end < token.length && isWord(token[end])) end++;
     const run = token.slice(at, Math.min(end, at + 4));
     if (end - at >= 2 && end - at <= 3 && /^[A-Z]+$/.test(run)) add(terms, run, true, weight);
     at = end;
@@ -169,15 +186,28 @@ function tokens(text: string, weight: number, terms: Terms): void {
   }
 }
 
+function readText(terms: Terms, { text, weight }: WeightedText): void {
+  for (const span of codeSpans(text)) {
+    if (!/\s/.test(span.trim())) add(terms, span, true, weight * 2);
+    codeNames(span, false, weight, terms);
+  }
+  tokens(text, weight, terms);
+}
+
 export function extractTerms(texts: readonly WeightedText[], max = 60): Term[] {
   const terms: Terms = new Map();
-  for (const { text, weight } of texts) {
-    for (const span of codeSpans(text)) {
-      if (!/\s/.test(span.trim())) add(terms, span, true, weight * 2);
-      codeNames(span, false, weight, terms);
-    }
-    tokens(text, weight, terms);
-  }
+  for (const text of texts) readText(terms, text);
+  return ranked(terms, max);
+}
+
+/** The same, one text at a time with the event loop given a turn in between: for a whole thread. */
+export async function extractTermsYielding(texts: readonly WeightedText[], max = 60): Promise<Term[]> {
+  const terms: Terms = new Map();
+  await mapYielding(texts, (text) => readText(terms, text));
+  return ranked(terms, max);
+}
+
+function ranked(terms: Terms, max: number): Term[] {
   return [...terms.entries()]
     .map(([text, t]) => ({ text, code: t.code, weight: t.weight }))
     .sort((a, b) => b.weight - a.weight || a.text.localeCompare(b.text))

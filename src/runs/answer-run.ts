@@ -1,10 +1,9 @@
 import { parseComment } from "../comments/comment-format.js";
-import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
 import { defuseImages, type ImagePolicy } from "../comments/defuse-images.js";
 import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
-import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
+import { quoteThread, threadToMessages, type ThreadEntry, type ThreadIssue, type ThreadQuotes } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
 import { runPlanLoop, type PlanLoopResult } from "../planning/plan-loop.js";
 import { planMessages } from "../planning/plan-messages.js";
@@ -12,7 +11,7 @@ import { planKindOf } from "../planning/plan-request.js";
 import { RepoTools } from "../planning/repo-tools.js";
 import type { RepoView } from "../planning/repo-view.js";
 import { buildStartingContext } from "../planning/starting-context.js";
-import { extractTerms, type Term } from "../planning/thread-terms.js";
+import { extractTermsYielding, type Term } from "../planning/thread-terms.js";
 import { truncateMiddle } from "../planning/token-budget.js";
 import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
@@ -162,11 +161,11 @@ function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, tri
 }
 
 /** Terms from the thread, the request weighing most: what the starting context looks for. */
-function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string): Term[] {
+async function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string, quoted: ThreadQuotes): Promise<Term[]> {
   const human = thread.filter((c) => c.author.toLowerCase() !== botLogin.toLowerCase());
-  return extractTerms([
-    { text: `${request.issue.title}\n${hideComments(request.issue.body)}`, weight: 2 },
-    ...human.map((c) => ({ text: hideComments(c.body), weight: c.id === request.triggerComment?.id ? 3 : 1 })),
+  return extractTermsYielding([
+    { text: `${request.issue.title}\n${quoted.issue.text}`, weight: 2 },
+    ...human.map((c) => ({ text: quoted.comments.get(c.id)?.text ?? "", weight: c.id === request.triggerComment?.id ? 3 : 1 })),
   ]);
 }
 
@@ -311,7 +310,9 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   });
 
   // Read the repository while the comment is being posted: the reader sees it at once.
-  const terms = threadTerms(request, thread, deps.botLogin);
+  // A thread can be 500 comments of 65 KB: read one at a time, the event loop free in between.
+  const quoted = await quoteThread(request.issue, thread.filter((c) => c.author.toLowerCase() !== deps.botLogin.toLowerCase()));
+  const terms = await threadTerms(request, thread, deps.botLogin, quoted);
   let grounding: Grounding | undefined;
   let guidance: string | undefined;
   let noCode = "The repository could not be read for this answer.";
@@ -351,6 +352,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     botLogin: deps.botLogin,
     currentRunId: runId,
     currentTrigger: request.triggerKey,
+    quoted,
     ...(gap ? { gap } : {}),
     systemPrompt: deps.systemPrompt({
       tools: useTools,
