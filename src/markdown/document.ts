@@ -1,7 +1,7 @@
-import { scanBlocks, JoinedLines, type Definition, type Leaf, type OpenBlock } from "./blocks.js";
+import { scanBlocks, JoinedLines, type Definition, type Leaf, type OpenBlock, type SourceLine } from "./blocks.js";
 import { characterReference } from "./entities.js";
 import { htmlBlockCloser, rawHtmlPieces, type RawPiece, type RawState } from "./html.js";
-import { scanInline, type InlineToken, type LinkToken } from "./inline.js";
+import { scanInline, type InlineToken } from "./inline.js";
 
 /**
  * devbuddy's one Markdown reader: what of a text is prose (and what a reader sees of it),
@@ -134,9 +134,22 @@ export class MarkdownDocument {
     let text = "";
     const after: number[] = [];
     const literal = (from: number, to: number): void => {
-      for (let at = from; at < to; at++) {
-        text += content[at];
-        after.push(joined.toSource(at) + 1);
+      if (from >= to) return;
+      // Within one line, source offsets follow content offsets: one search per line, not per character.
+      let line = joined.lineOf(from);
+      for (let at = from; at < to; ) {
+        const lineStart = joined.starts[line] as number;
+        const lineEnd = Math.min(to, (joined.starts[line + 1] ?? content.length + 1) - 1);
+        const source = (joined.lines[line] as SourceLine).start - lineStart;
+        text += content.slice(at, lineEnd);
+        for (; at < lineEnd; at++) after.push(source + at + 1);
+        if (at < to) {
+          // The line break between two lines of the block.
+          text += "\n";
+          after.push(joined.toSource(at) + 1);
+          at++;
+        }
+        line++;
       }
     };
     let cursor = 0;
@@ -164,13 +177,6 @@ export class MarkdownDocument {
     }
     literal(cursor, content.length);
     return { text, after };
-  }
-
-  /** The inline links and images of the prose, in source offsets. */
-  links(): Array<{ readonly block: ProseBlock; readonly link: LinkToken }> {
-    const found: Array<{ readonly block: ProseBlock; readonly link: LinkToken }> = [];
-    for (const block of this.prose) for (const token of block.tokens) if (token.kind === "link") found.push({ block, link: token });
-    return found;
   }
 
   /** What to append so that nothing after the text falls into a block it left open (a fence, an HTML block, a comment). */
