@@ -52,12 +52,13 @@ function bareAutolinkEnd(text: string, at: number): number {
   else return -1;
   const before = text[at - 1];
   if (!(before === undefined || isWhitespace(before) || before === "*" || before === "_" || before === "~" || before === "(")) return -1;
-  let end = domainAt;
-  while (end < text.length && !isWhitespace(text[end]) && text[end] !== "<") end++;
-  // A valid domain: alphanumerics, `-`, `_`, with a `.` between segments (checked loosely).
+  // A valid domain first (alphanumerics, `-`, `_`, `.`; checked loosely), so that a start
+  // that is no link costs nothing: `(www.!` repeated would otherwise scan on each time.
   let domainEnd = domainAt;
-  while (domainEnd < end && /[A-Za-z0-9._-]/.test(text[domainEnd] as string)) domainEnd++;
+  while (domainEnd < text.length && /[A-Za-z0-9._-]/.test(text[domainEnd] as string)) domainEnd++;
   if (domainEnd === domainAt) return -1;
+  let end = domainEnd;
+  while (end < text.length && !isWhitespace(text[end]) && text[end] !== "<") end++;
   // Trailing punctuation is not part of the link; nor is an unmatched `)`.
   let unmatched = 0;
   for (let i = at; i < end; i++) {

@@ -75,6 +75,8 @@ const shapes: Array<[string, (size: number) => string]> = [
   ["[x]: lines", (n) => repeatTo("[x]:\n", n)],
   ["https:// repeated", (n) => repeatTo("https://a", n)],
   ["www.a) repeated", (n) => `www.a${repeatTo(")", n)}`],
+  ["(www.! repeated", (n) => repeatTo("(www.!", n)],
+  ["(https://! repeated", (n) => repeatTo("(https://!", n)],
   ["@a repeated", (n) => repeatTo("@a ", n)],
   ["a@b.c@ repeated", (n) => repeatTo("a@b.c", n)],
   ["| a | table rows", (n) => `| a | b |\n| - | - |\n${repeatTo("| x | @y |\n", n)}`],
