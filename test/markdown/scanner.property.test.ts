@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { hideComments } from "../../src/comments/hidden-text.js";
 import { neutralizeMentions } from "../../src/comments/neutralize-mentions.js";
 import { scanMarkdown } from "../../src/markdown/document.js";
-import { oracleHtml, oracleLines, renderedMentions, shownText } from "./oracle.js";
+import { parseMention } from "../../src/mentions/parse-mention.js";
+import { oracleHtml, oracleLines, oracleTree, renderedMentions, shownText } from "./oracle.js";
 
 /**
  * The scanner's decisions against commonmark.js's parse of the same text, on generated and
@@ -82,6 +83,43 @@ describe("neutralizeMentions, judged by what the oracle renders", () => {
     fc.assert(
       fc.property(markdown, (text) => {
         expect(oracleHtml(neutralizeMentions(text)).replaceAll("\u200b", "")).toBe(oracleHtml(text));
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("parseMention finds a request where the oracle's tree has one", () => {
+  const slugWord = fc.constantFrom("@devbuddy", "_@devbuddy_", "**@devbuddy**", "`@devbuddy`", "[@devbuddy](u)", "![@devbuddy](i.png)", "<b>@devbuddy</b>", "<!-- @devbuddy -->", "x@devbuddy", "\\@devbuddy", "@devbuddy-x", "@devbuddy.", "*@devbuddy*");
+  const mentionLine = fc.tuple(prefix, fc.array(fc.oneof(word, slugWord), { minLength: 1, maxLength: 4 })).map(([p, w]) => p + w.join(" "));
+  const doc = fc.array(fc.oneof(line, mentionLine), { minLength: 1, maxLength: 10 }).map((lines) => lines.join("\n"));
+  const pattern = /(?<![\w@./-])@devbuddy(?![\w/[-])(?!\.\w)/i;
+
+  /** Text of the oracle's prose: outside quotes, code, raw HTML and image descriptions; link text counts. */
+  function oracleProse(markdown: string): string {
+    const out: string[] = [];
+    const walker = oracleTree(markdown).walker();
+    for (let event = walker.next(); event; event = walker.next()) {
+      const node = event.node;
+      if (!event.entering) {
+        if (node.type === "paragraph" || node.type === "heading" || node.type === "emph" || node.type === "strong" || node.type === "link") out.push(" ");
+        continue;
+      }
+      if (node.type !== "text") {
+        if (node.type === "softbreak" || node.type === "linebreak" || node.type === "code" || node.type === "html_inline") out.push(" ");
+        continue;
+      }
+      let inside = false;
+      for (let parent = node.parent; parent; parent = parent.parent) if (parent.type === "block_quote" || parent.type === "image") inside = true;
+      out.push(inside ? " " : (node.literal ?? ""));
+    }
+    return out.join("");
+  }
+
+  it("counts a mention exactly when the oracle shows one in prose", () => {
+    fc.assert(
+      fc.property(doc, (text) => {
+        expect(parseMention(text, "devbuddy") !== null).toBe(pattern.test(oracleProse(text)));
       }),
       RUNS,
     );
