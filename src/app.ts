@@ -277,6 +277,7 @@ export class Devbuddy {
         editIntervalMs: settings.editIntervalMs,
         finalWrite: settings.finalWrite,
         maxThreadComments: settings.maxThreadComments,
+        images: settings.images,
         runId,
         admit: (limit) => this.#withinRepoLimit(event, api, limit, log),
         mayReactToStranger: () => this.#mayReactToStranger(event),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { scanMarkdown } from "../markdown/document.js";
+import { neutralizeMentions } from "./neutralize-mentions.js";
 
 /**
  * How devbuddy's comments look, and how to read them back. Pure functions only.
@@ -14,6 +16,14 @@ import { z } from "zod";
  *
  * Everything from the footer separator on is stripped when the thread is read back, so
  * a later turn sees exactly what the model wrote.
+ *
+ * Two things keep the footer what devbuddy means it to be, whatever the text above it:
+ * - a text that ends inside a block (a fence, an HTML block such as `<pre>`, an HTML
+ *   comment) gets that block closed before the separator, or the notice, the status line
+ *   and the meta would render as code or vanish; the meta says how many characters that
+ *   closing took (`close`), so reading back still gives exactly the text;
+ * - the footer itself is neutralized (src/comments/neutralize-mentions.ts): a config value
+ *   quoted in a note (`found "@frank"`) or a model name (`devbuddy · @grace`) pings no one.
  */
 
 /** GitHub rejects longer bodies with 422 "body is too long (maximum is 65536 characters)". */
@@ -21,6 +31,12 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 /** Room kept for the footer; the text of one comment may use the rest. */
 export const FOOTER_RESERVE = 1_536;
 export const MAX_PART_CHARS = GITHUB_COMMENT_LIMIT - FOOTER_RESERVE;
+
+/**
+ * The longest closing devbuddy appends: it comes out of FOOTER_RESERVE. A fence opened with
+ * more backticks than this (no one writes one) is left open.
+ */
+const MAX_CLOSER = 256;
 
 const FOOTER_SEPARATOR = "\n\n<!-- devbuddy:footer -->\n";
 const META_PATTERN = /<!-- devbuddy:meta (\{.*\}) -->\s*$/;
@@ -34,6 +50,8 @@ export const metaSchema = z.object({
   state: z.enum(["streaming", "done", "failed", "stopped", "interrupted"]),
   /** What the run answers: "c<comment id>" or "i<issue id>"; makes redelivered requests recognisable. */
   trigger: z.string().max(40).optional(),
+  /** Characters devbuddy appended after the text to close a block the text left open. */
+  close: z.number().int().min(1).max(MAX_CLOSER).optional(),
 });
 
 export type PartMeta = z.infer<typeof metaSchema>;
@@ -74,8 +92,11 @@ export function renderComment(input: RenderInput): string {
   const quote = (text: string): string => `> ${text.replace(/\n/g, "\n> ")}\n\n`;
   const notes = (input.notes ?? []).map(quote).join("");
   const notice = notes + (input.notice ? quote(input.notice) : "");
-  const meta = `<!-- devbuddy:meta ${JSON.stringify(input.meta)} -->`;
-  return `${input.text}${FOOTER_SEPARATOR}${notice}${statusLine(input)}\n${meta}`;
+  const needed = scanMarkdown(input.text).closer();
+  const closer = needed.length <= MAX_CLOSER ? needed : "";
+  const { close: _previous, ...rest } = input.meta;
+  const meta = `<!-- devbuddy:meta ${JSON.stringify(closer ? { ...rest, close: closer.length } : rest)} -->`;
+  return `${input.text}${closer}${FOOTER_SEPARATOR}${neutralizeMentions(`${notice}${statusLine(input)}`)}\n${meta}`;
 }
 
 export interface ParsedComment {
@@ -96,49 +117,68 @@ export function parseComment(body: string): ParsedComment | null {
     return null;
   }
   const meta = metaSchema.safeParse(json);
-  return meta.success ? { text: body.slice(0, at), meta: meta.data } : null;
+  if (!meta.success) return null;
+  const { close, ...data } = meta.data;
+  return { text: body.slice(0, Math.max(0, at - (close ?? 0))), meta: data };
 }
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-/** A fence line: three or more backticks or tildes, indented by any amount (list items indent them). */
-const FENCE_LINE = /^\s*(`{3,}|~{3,})/;
-const TABLE_ROW = /^\s*\|/;
+const TABLE_ROW = /^[ \t]*\|/;
 
-/**
- * Where a cut would split a fenced code block or a table: for each line, whether a fence is
- * open at its start, and whether it is a table row. Depends only on the text before each line.
- */
-function blockMap(text: string): { readonly starts: number[]; readonly fenced: boolean[]; readonly row: boolean[] } {
-  const starts: number[] = [];
-  const fenced: boolean[] = [];
-  const row: boolean[] = [];
-  let open: { readonly char: string; readonly length: number } | undefined;
-  let at = 0;
-  for (const line of text.split("\n")) {
-    starts.push(at);
-    fenced.push(open !== undefined);
-    row.push(open === undefined && TABLE_ROW.test(line));
-    const fence = FENCE_LINE.exec(line)?.[1];
-    if (fence && !open) open = { char: fence[0] as string, length: fence.length };
-    else if (fence && open && fence[0] === open.char && fence.length >= open.length && line.trim() === fence) open = undefined;
-    at += line.length + 1;
-  }
-  return { starts, fenced, row };
+/** Where a cut would split a fenced code block or a table, line by line, as the one Markdown reader sees it. */
+interface BlockMap {
+  /** Where each line starts. */
+  readonly starts: readonly number[];
+  /** A fence is open at the line's start (it is a code line or the closing fence). */
+  readonly fenced: readonly boolean[];
+  /** The line opens a fence. */
+  readonly opener: readonly boolean[];
+  /** A table row outside code. */
+  readonly row: readonly boolean[];
 }
 
-/** Can text be cut at `at` without splitting a fenced block or a table? */
-function keepsBlocksWhole(map: ReturnType<typeof blockMap>, text: string, at: number): boolean {
-  // The line the cut falls in (or starts): the last line starting at or before `at`.
-  let line = map.starts.length - 1;
-  while (line > 0 && (map.starts[line] as number) > at) line--;
-  const atLineStart = map.starts[line] === at;
+function lineOf(starts: readonly number[], at: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((starts[mid] as number) <= at) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+function blockMap(text: string): BlockMap {
+  const starts: number[] = [0];
+  for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
+  const fenced = new Array<boolean>(starts.length).fill(false);
+  const opener = new Array<boolean>(starts.length).fill(false);
+  for (const leaf of scanMarkdown(text).leaves) {
+    if (leaf.kind !== "fenced-code") continue;
+    leaf.lines.forEach((line, i) => {
+      const index = lineOf(starts, line.start);
+      if (i === 0) opener[index] = true;
+      else fenced[index] = true;
+    });
+  }
+  const row = starts.map((start, i) => {
+    if (fenced[i]) return false;
+    const end = starts[i + 1] ?? text.length + 1;
+    return TABLE_ROW.test(text.slice(start, Math.min(end - 1, start + 64)));
+  });
+  return { starts, fenced, opener, row };
+}
+
+/** Can text be cut at `at` without splitting a fenced code block or a table? */
+function keepsBlocksWhole(map: BlockMap, at: number): boolean {
+  const line = lineOf(map.starts, at);
   if (map.fenced[line] === true) return false;
-  if (!atLineStart) {
-    // Mid-line: not in an opening fence line's block, not inside a table row.
-    return !map.row[line] && !FENCE_LINE.test(text.slice(map.starts[line], at));
+  if (map.starts[line] !== at) {
+    // Mid-line: not in an opening fence line, not inside a table row.
+    return !map.row[line] && !map.opener[line];
   }
   return !(map.row[line] === true && map.row[line - 1] === true);
 }
@@ -162,7 +202,7 @@ export function splitText(text: string, max: number = MAX_PART_CHARS): string[] 
       for (const boundary of ["\n\n", "\n", " "]) {
         for (let at = window.lastIndexOf(boundary); at >= minimum; at = window.lastIndexOf(boundary, at - 1)) {
           const cut = at + boundary.length;
-          if (!safeOnly || (map && keepsBlocksWhole(map, text, start + cut))) return cut;
+          if (!safeOnly || (map && keepsBlocksWhole(map, start + cut))) return cut;
           if (at === 0) break;
         }
       }

@@ -55,6 +55,14 @@ const envSchema = z.object({
   DEVBUDDY_REPO_MAX_FILES: int(1, 100_000, 5_000),
   DEVBUDDY_REPO_CACHE_BYTES: int(0, 4_000_000_000, 200_000_000),
   DEVBUDDY_STATE_PATH: optionalText.transform((v) => v ?? ".devbuddy/state.sqlite"),
+  // Hosts images in answers may load from, besides the GitHub host (src/comments/defuse-images.ts).
+  DEVBUDDY_IMAGE_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0))
+    .pipe(z.array(z.string().regex(/^(?:\*\.)?[a-z0-9.-]+$/, { error: "must be host names such as img.example.com or *.example.com, comma-separated" }))),
+  /** Probot's GitHub Enterprise Server host; absent for github.com. */
+  GHE_HOST: optionalText,
   DEVBUDDY_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   NODE_ENV: z.string().optional(),
 });
@@ -86,6 +94,8 @@ export interface Settings {
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly shutdown: { readonly graceMs: number; readonly flushMs: number };
   readonly maxThreadComments: number;
+  /** Where images in answers may come from: the GitHub host, and these. */
+  readonly images: { readonly githubHost: string; readonly allowedHosts: readonly string[] };
   /** Requests (answers and stops) one person may make of one installation in any hour. */
   readonly requests: { readonly perUser: number; readonly windowMs: number };
   /** Answers one installation may have running at once; more wait their turn. */
@@ -160,6 +170,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     finalWrite: { attempts: 5, backoffMs: ms(1000) },
     shutdown: { graceMs: ms(e.DEVBUDDY_SHUTDOWN_GRACE_MS), flushMs: ms(e.DEVBUDDY_SHUTDOWN_FLUSH_MS) },
     maxThreadComments: e.DEVBUDDY_MAX_THREAD_COMMENTS,
+    images: { githubHost: (e.GHE_HOST ?? "github.com").replace(/^https?:\/\//, "").replace(/\/.*$/, ""), allowedHosts: e.DEVBUDDY_IMAGE_HOSTS },
     requests: { perUser: e.DEVBUDDY_REQUESTS_PER_USER_HOUR, windowMs: ms(3_600_000) },
     concurrentRuns: e.DEVBUDDY_CONCURRENT_RUNS,
     concurrentRunsTotal: e.DEVBUDDY_CONCURRENT_RUNS_TOTAL,

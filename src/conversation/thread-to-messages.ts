@@ -1,5 +1,6 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
+import { mapYielding } from "../util/yield-loop.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
 /**
@@ -45,6 +46,8 @@ export interface ThreadOptions {
   /** What the current run answers ("c<comment id>" or "i<issue id>"): nothing after it is included. */
   readonly currentTrigger?: string;
   readonly systemPrompt: string;
+  /** Bodies already read for quoting (`hideAll`); others are read here. */
+  readonly quoted?: ThreadQuotes;
   /** A long thread was read at both ends: `count` comments after comment `afterId` are missing. */
   readonly gap?: { readonly afterId: number; readonly count: number };
 }
@@ -68,11 +71,21 @@ function oneLineString(text: string): string {
  * A person's comment or issue, as the model gets it: a heading line naming the author, then
  * their text in a fence it cannot contain. Hidden text (HTML comments) is left out.
  */
-function userTurn(heading: string, body: string): ChatMessage {
-  const text = hideComments(body).trim();
+function userTurn(heading: string, body: string, quoted: QuotedText | undefined): ChatMessage {
+  const { text, fence } = quoted ?? quote(body);
   if (!text) return { role: "user", content: `${heading} (empty)` };
-  const fence = fenceFor(text);
   return { role: "user", content: `${heading}\n${fence}\n${text}\n${fence}` };
+}
+
+/** A person's text as the model gets it: without hidden text, and the fence to quote it in. */
+export interface QuotedText {
+  readonly text: string;
+  readonly fence: string;
+}
+
+function quote(body: string): QuotedText {
+  const text = hideComments(body).trim();
+  return { text, fence: fenceFor(text) };
 }
 
 interface Answer {
@@ -132,7 +145,7 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
     }
   };
 
-  messages.push(userTurn(`Issue #${issue.number} ${oneLineString(issue.title)}, opened by ${issue.author}:`, issue.body));
+  messages.push(userTurn(`Issue #${issue.number} ${oneLineString(issue.title)}, opened by ${issue.author}:`, issue.body, options.quoted?.issue));
   emit(anchored.get(ISSUE_ANCHOR));
   if (anchorOf(options.currentTrigger) === ISSUE_ANCHOR) return messages;
 
@@ -143,7 +156,7 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
       // Answers to a comment in the thread were placed after it; the rest stay where they are.
       if (answer && (answer.anchor === undefined || !anchors.has(answer.anchor))) emit([answer]);
     } else {
-      messages.push(userTurn(`Comment by ${comment.author}:`, comment.body));
+      messages.push(userTurn(`Comment by ${comment.author}:`, comment.body, options.quoted?.comments.get(comment.id)));
       emit(anchored.get(`c${comment.id}`));
       if (options.currentTrigger === `c${comment.id}`) break;
     }
@@ -152,4 +165,21 @@ export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEn
     }
   }
   return messages;
+}
+
+/** The issue's and the people's comments' texts, read for quoting, by comment id. */
+export interface ThreadQuotes {
+  readonly issue: QuotedText;
+  readonly comments: ReadonlyMap<number, QuotedText>;
+}
+
+/**
+ * The thread's texts without their hidden text, read one comment at a time with the event
+ * loop given a turn in between (a thread can be 500 comments of 65 KB each). Keyed by id,
+ * not by text: 500 long texts of one length that differ only at the end would make a map
+ * keyed by text compare them all with each other.
+ */
+export async function quoteThread(issue: ThreadIssue, comments: readonly ThreadEntry[]): Promise<ThreadQuotes> {
+  const quoted = await mapYielding([issue.body, ...comments.map((c) => c.body)], quote);
+  return { issue: quoted[0] as QuotedText, comments: new Map(comments.map((c, i) => [c.id, quoted[i + 1] as QuotedText])) };
 }

@@ -1,11 +1,11 @@
-import { scanInline, splitBlocks } from "../comments/markdown-scan.js";
+import { scanMarkdown, type LinkToken, type MarkdownDocument, type ProseBlock } from "../markdown/document.js";
 
 /**
  * Checks every file and symbol a plan names against the commit devbuddy read, in every live
  * edit and in the final comment. Pure.
  *
- * A reference is an inline code span, found as CommonMark finds them, outside code blocks
- * (fenced or indented, also inside list items), HTML comments and link text:
+ * A reference is an inline code span, found as CommonMark finds them (src/markdown), outside
+ * code blocks (fenced or indented, also inside list items), HTML and link text:
  * `agent/ai.py`, `agent/ai.py:12-20`, `AI.call`, `self.planner.refine()`, `plan_steps()`.
  * Each becomes
  * - a permalink to the commit (`blob/<sha>/<path>#L<a>-L<b>`) when it exists there,
@@ -287,50 +287,73 @@ function resolve(span: string, tree: Tree): Resolution {
   return asPath === "missing" ? "missing" : asSymbol;
 }
 
-/** Rewrites the references in one paragraph (or heading) of prose. */
-function verifyInline(text: string, tree: Tree, out: CheckedReference[]): string {
-  const { spans, links } = scanInline(text);
-  let result = "";
-  let from = 0;
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** How far past a reference its "(new)" or an earlier mark is looked for. */
+const LOOK_AHEAD = 300;
+
+/** Finds the references in one paragraph (or heading) of prose, as edits of the source. */
+function verifyInline(document: MarkdownDocument, block: ProseBlock, tree: Tree, out: CheckedReference[], edits: Edit[]): void {
+  const source = document.source;
+  const content = block.joined.text;
+  const links = block.tokens.filter((t): t is LinkToken => t.kind === "link" && !t.image).sort((a, b) => a.start - b.start);
+  const spans = block.tokens.filter((t) => t.kind === "code").sort((a, b) => a.start - b.start);
+  let next = 0;
   for (const span of spans) {
     // ``a `b` `` quotes code rather than naming something.
-    if (span.ticks !== 1) continue;
-    const around = links.find((l) => l.open < span.start && span.end <= l.close);
+    if (span.kind !== "code" || span.ticks !== 1) continue;
+    while (next < links.length && (links[next] as LinkToken).end <= span.start) next++;
+    const candidate = links[next];
+    const around = candidate && candidate.start < span.start && span.end <= candidate.close ? candidate : undefined;
     // Already a link (`[`x`](…)`), e.g. copied from an earlier answer: its target stays, but
     // the name is still checked, so a link cannot make a missing name look verified. A span
     // that is only part of a link's text is the author's wording, and a link cannot nest.
-    const link = around && around.open + 1 === span.start && around.close === span.end ? around : undefined;
+    const link = around && around.start + 1 === span.start && around.close === span.end ? around : undefined;
     if (around && !link) continue;
-    const name = text.slice(span.start + 1, span.end - 1);
+    const name = content.slice(span.start + 1, span.end - 1);
     const resolution = resolve(name, tree);
     if (resolution === "not-a-reference") continue;
-    const end = link ? link.end : span.end;
-    const written = text.slice(span.start, end);
-    result += text.slice(from, span.start);
-    from = end;
+    const { start } = document.sourceRange(block, span);
+    const end = document.sourceRange(block, link ?? span).end;
     if (resolution === "missing") {
-      const rest = text.slice(end);
+      const rest = source.slice(end, end + LOOK_AHEAD);
       const markedNew = NEW_MARKER.test(rest);
       out.push({ text: name, status: markedNew ? "new" : "unverified" });
       // An earlier answer's mark may come back with the text: one mark is enough.
-      result += markedNew || rest.trimStart().startsWith(UNVERIFIED_MARK) ? written : `${written} ${UNVERIFIED_MARK}`;
+      if (!markedNew && !rest.trimStart().startsWith(UNVERIFIED_MARK)) edits.push({ start: end, end, text: ` ${UNVERIFIED_MARK}` });
     } else if (link || resolution === "exists") {
-      const url = link ? link.target : undefined;
+      const url = link?.destination ? content.slice(link.destination.start, link.destination.end) : undefined;
       out.push({ text: name, status: "linked", ...(url === undefined ? {} : { url }) });
-      result += written;
     } else {
       out.push({ text: name, status: "linked", url: resolution.url });
-      result += `[${written}](${resolution.url})`;
+      edits.push({ start, end: start, text: "[" }, { start: end, end, text: `](${resolution.url})` });
     }
   }
-  return result + text.slice(from);
 }
 
+/**
+ * Checks the references of a text, read with the one Markdown reader (src/markdown): only
+ * additions are made, so the rest of the text is as it was.
+ */
 export function verifyReferences(text: string, facts: CodeFacts): VerifiedText {
   const tree = treeOf(facts);
   const references: CheckedReference[] = [];
-  const chunks = splitBlocks(text).map((chunk) => (chunk.prose ? verifyInline(chunk.text, tree, references) : chunk.text));
-  return { text: chunks.join("\n"), references };
+  const document = scanMarkdown(text);
+  const edits: Edit[] = [];
+  for (const block of document.prose) verifyInline(document, block, tree, references, edits);
+  if (edits.length === 0) return { text, references };
+  const parts: string[] = [];
+  let from = 0;
+  for (const edit of edits.sort((a, b) => a.start - b.start)) {
+    parts.push(text.slice(from, edit.start), edit.text);
+    from = Math.max(from, edit.end);
+  }
+  parts.push(text.slice(from));
+  return { text: parts.join(""), references };
 }
 
 /** One line for the answer's footer: what was checked, against which commit. */

@@ -1,9 +1,9 @@
 import { parseComment } from "../comments/comment-format.js";
-import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
+import { defuseImages, type ImagePolicy } from "../comments/defuse-images.js";
 import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
-import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
+import { quoteThread, threadToMessages, type ThreadEntry, type ThreadIssue, type ThreadQuotes } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
 import { runPlanLoop, type PlanLoopResult } from "../planning/plan-loop.js";
 import { planMessages } from "../planning/plan-messages.js";
@@ -11,7 +11,7 @@ import { planKindOf } from "../planning/plan-request.js";
 import { RepoTools } from "../planning/repo-tools.js";
 import type { RepoView } from "../planning/repo-view.js";
 import { buildStartingContext } from "../planning/starting-context.js";
-import { extractTerms, type Term } from "../planning/thread-terms.js";
+import { extractTermsYielding, type Term } from "../planning/thread-terms.js";
 import { truncateMiddle } from "../planning/token-budget.js";
 import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
@@ -86,6 +86,8 @@ export interface AnswerRunDeps {
   readonly editIntervalMs: number;
   readonly finalWrite: { readonly attempts: number; readonly backoffMs: number };
   readonly maxThreadComments: number;
+  /** Where images in the answer may load from; others become links. Default: github.com only. */
+  readonly images?: ImagePolicy;
   readonly runId: string;
   /**
    * Takes one request from the sender's allowance in this repository, whose config may
@@ -113,6 +115,8 @@ function cancelReason(signal: AbortSignal): CancelReason | undefined {
   const reason = signal.reason as CancelReason | undefined;
   return signal.aborted && (reason?.kind === "stop" || reason?.kind === "shutdown") ? reason : undefined;
 }
+
+const GITHUB_IMAGES: ImagePolicy = { githubHost: "github.com", allowedHosts: [] };
 
 const RETRY_HINT = "Mention me again to retry.";
 /** Shown on an answer cut off by a restart: by a graceful shutdown, or found after a crash. */
@@ -164,11 +168,11 @@ function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, tri
 }
 
 /** Terms from the thread, the request weighing most: what the starting context looks for. */
-function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string): Term[] {
+async function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string, quoted: ThreadQuotes): Promise<Term[]> {
   const human = thread.filter((c) => c.author.toLowerCase() !== botLogin.toLowerCase());
-  return extractTerms([
-    { text: `${request.issue.title}\n${hideComments(request.issue.body)}`, weight: 2 },
-    ...human.map((c) => ({ text: hideComments(c.body), weight: c.id === request.triggerComment?.id ? 3 : 1 })),
+  return extractTermsYielding([
+    { text: `${request.issue.title}\n${quoted.issue.text}`, weight: 2 },
+    ...human.map((c) => ({ text: quoted.comments.get(c.id)?.text ?? "", weight: c.id === request.triggerComment?.id ? 3 : 1 })),
   ]);
 }
 
@@ -234,8 +238,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   // What the plan's references are checked against; known once the repository was read.
   let facts: CodeFacts | undefined;
   const live = new LiveComment({
-    // Every body shows the references checked, and pings nobody the model names.
-    present: (text) => neutralizeMentions(facts ? verifyReferences(text, facts).text : text),
+    // Every body shows the references checked, loads no image from a stranger's host, and pings nobody the model names.
+    present: (text) => neutralizeMentions(defuseImages(facts ? verifyReferences(text, facts).text : text, deps.images ?? GITHUB_IMAGES)),
     api,
     issue: issueRef,
     runId,
@@ -333,7 +337,9 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   const posted = start();
 
   // Read the repository while the comment is being posted: the reader sees it at once.
-  const terms = threadTerms(request, thread, deps.botLogin);
+  // A thread can be 500 comments of 65 KB: read one at a time, the event loop free in between.
+  const quoted = await quoteThread(request.issue, thread.filter((c) => c.author.toLowerCase() !== deps.botLogin.toLowerCase()));
+  const terms = await threadTerms(request, thread, deps.botLogin, quoted);
   let grounding: Grounding | undefined;
   let guidance: string | undefined;
   let noCode = "The repository could not be read for this answer.";
@@ -374,6 +380,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     botLogin: deps.botLogin,
     currentRunId: runId,
     currentTrigger: request.triggerKey,
+    quoted,
     ...(gap ? { gap } : {}),
     systemPrompt: deps.systemPrompt({
       tools: useTools,

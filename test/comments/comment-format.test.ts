@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { oracleHtml, renderedMentions, shownText } from "../markdown/oracle.js";
 import {
   FOOTER_RESERVE,
   GITHUB_COMMENT_LIMIT,
@@ -129,7 +130,8 @@ describe("renderComment", () => {
       notice: "⏹️ Stopped at the request of @alice.",
     });
     expect(body).toBe(
-      'Partial plan\n\n<!-- devbuddy:footer -->\n> ⏹️ Stopped at the request of @alice.\n\n<sub>devbuddy</sub>\n<!-- devbuddy:meta {"v":1,"run":"run-1","part":1,"state":"stopped"} -->',
+      // Issue 9: the footer is neutralized too, so a notice naming someone pings no one.
+      'Partial plan\n\n<!-- devbuddy:footer -->\n> ⏹️ Stopped at the request of @\u200balice.\n\n<sub>devbuddy</sub>\n<!-- devbuddy:meta {"v":1,"run":"run-1","part":1,"state":"stopped"} -->',
     );
   });
 
@@ -420,5 +422,56 @@ describe("RenderInput with split parts", () => {
     expect(parsed.map((p) => p?.meta.part)).toEqual(parts.map((_, index) => index + 1));
     expect(parsed.map((p) => p?.text ?? "<null>").join("")).toBe(text);
     expect(bodies[1]).toContain(`part 2 of ${parts.length}`);
+  });
+});
+
+describe("the footer renders as devbuddy's, whatever the text above it (issue 9, defects 8 and 12)", () => {
+  const meta = { v: 1, run: "run-1", part: 1, state: "failed" } as const;
+  const notice = "⚠️ This answer is incomplete. NOTICE";
+
+  it.each([
+    ["a backtick fence", "Plan:\n\n```ts\nconst x = 1;"],
+    ["a tilde fence with a longer opener", "~~~~~\ncode\n~~~"],
+    ["a fence that ends without a line break", "```\n"],
+    ["a <pre> block", "<pre>\nlog output"],
+    ["a <script> block", "<script>\nlet a"],
+    ["a <textarea> block", "<textarea>\ntext"],
+    ["an HTML comment block", "Intro\n\n<!-- note to self"],
+    ["an HTML comment inside an HTML block", "<div><!-- note"],
+    ["a processing instruction", "<?php echo 1;"],
+    ["a declaration", "<!DOCTYPE html"],
+    ["a CDATA section", "<![CDATA[ data"],
+    ["a fence in a quote", "> ```\n> code"],
+    ["a fence in a list item", "- step\n\n  ```\n  code"],
+  ])("closes %s before the footer, and reads back exactly the text", (_label, text) => {
+    const body = renderComment({ text, meta, notice, model: "gpt-test" });
+    const html = oracleHtml(body);
+    // The notice is a quote and the status line a paragraph, not code or hidden raw HTML.
+    expect(html).toMatch(/<blockquote>\s*<p>⚠️ This answer is incomplete\. NOTICE<\/p>/);
+    expect(shownText(html)).toContain("devbuddy · gpt-test");
+    expect(html).toContain('<!-- devbuddy:meta {"v":1');
+    const parsed = parseComment(body);
+    expect(parsed?.text).toBe(text);
+    expect(parsed?.meta).toEqual(meta);
+  });
+
+  it("adds nothing to a text that leaves nothing open", () => {
+    const text = "Done.\n\n```\ncode\n```";
+    expect(renderComment({ text, meta })).toBe(`${text}\n\n<!-- devbuddy:footer -->\n<sub>devbuddy</sub>\n<!-- devbuddy:meta {"v":1,"run":"run-1","part":1,"state":"failed"} -->`);
+  });
+
+  it("pings no one from the notes, the notice or the status line, which a repository's config can set", () => {
+    const body = renderComment({
+      text: "",
+      meta,
+      notes: ['⚠️ .github/devbuddy.yml: users.allow is not a list of logins (found "@frank").', "cc &#64;heidi and _@ivan_"],
+      notice: "⏹️ Stopped at the request of @judy.",
+      model: "@grace",
+      usage: "@kate",
+      activity: "asking @leo",
+    });
+    expect(renderedMentions(oracleHtml(body))).toEqual([]);
+    expect(body.replaceAll("\u200b", "")).toContain('(found "@frank")');
+    expect(body.replaceAll("\u200b", "")).toContain("devbuddy · @grace");
   });
 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NEUTRAL, neutralizeMentions } from "../../src/comments/neutralize-mentions.js";
 import { parseMention } from "../../src/mentions/parse-mention.js";
+import { oracleHtml, renderedMentions } from "../markdown/oracle.js";
 
 const Z = NEUTRAL;
 
@@ -70,5 +71,34 @@ describe("neutralizeMentions, for any text", () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe("neutralizeMentions judges by what GitHub renders (issue 9, defect 8)", () => {
+  /** `@login`s the oracle's rendering of a text still shows as mentions. */
+  const rendered = (text: string): string[] => renderedMentions(oracleHtml(text));
+
+  it.each([
+    ["emphasis with underscores", "_@alice_ please look"],
+    ["strong emphasis with underscores", "__@bob__ please look"],
+    ["a decimal character reference", "&#64;carol, have a look"],
+    ["a hexadecimal character reference to a team", "cc &#x40;acme/security"],
+    ["a named character reference", "&commat;dora"],
+    ["an entity in the name", "@&#101;rin"],
+    ["a backslash escape", "\\@fay"],
+    ["link text", "[@gus](https://example.com)"],
+    ["a reference link's text", "[@hal][x]\n\n[x]: https://example.com"],
+    ["emphasis closed right before it", "_x_@ivy"],
+    ["a code span right before it", "`x`@jo"],
+    ["strikethrough", "~~@kim~~"],
+    ["a raw HTML block's character reference", "<div>\n&#64;lee\n</div>"],
+    ["a raw HTML block's reference without its semicolon", "<div>&#64mo</div>"],
+    ["inline HTML right before it", "<b>@nat</b>"],
+  ])("%s", (_label, text) => {
+    expect(rendered(text).length).toBeGreaterThan(0);
+    const out = neutralizeMentions(text);
+    expect(rendered(out)).toEqual([]);
+    expect(out.replaceAll(NEUTRAL, "")).toBe(text);
+    expect(neutralizeMentions(out)).toBe(out);
   });
 });

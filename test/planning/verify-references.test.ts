@@ -218,7 +218,8 @@ describe("verifyReferences: only where Markdown renders a code span", () => {
   });
 
   it("leaves spans inside a link's text alone, and still checks a span that is the whole text", () => {
-    const input = "See [the `beta` helper](https://example.com/y), [a `AI.nope` ref][1] and [`alpha`](<https://example.com/z> \"t\").";
+    // A reference link is one only when its label is defined (CommonMark; issue 9 made the reader exact).
+    const input = "See [the `beta` helper](https://example.com/y), [a `AI.nope` ref][1] and [`alpha`](<https://example.com/z> \"t\").\n\n[1]: https://example.com/r";
     const { text, references } = verifyReferences(input, facts);
     expect(text).toBe(input);
     expect(references).toEqual([{ text: "alpha", status: "linked", url: "https://example.com/z" }]);
