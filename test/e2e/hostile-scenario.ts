@@ -18,6 +18,9 @@ export const END = (tag: string): string => `END-OF-ANSWER-${tag}`;
 /** In a file the broken configuration meant to exclude; it must never reach the model. */
 export const SECRET = "sk-live-DO-NOT-SEND-0000";
 
+/** Probes sent at least, however quickly the answers end. */
+export const MIN_PROBES = 40;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The scene tag a request to the model is about, found in the thread it carries. */
@@ -96,8 +99,8 @@ export async function runHostileScenario(app: AppProcess, github: FakeGitHub, op
     const offersTools = Array.isArray(body.tools) && body.tools.length > 0;
     if (!calm && offersTools && toolResults(body) === 0 && tag !== "thread") return toolStorm(tag);
     const text = calm ? `**Plan.**\n\n${"1. Do the next step.\n".repeat(1_000)}${END(tag)}\n` : hostileAnswer(END(tag));
-    // Streamed in 600-character pieces over a few seconds, as a real model does.
-    return { kind: "stream", text: text.match(/[\s\S]{1,600}/g) ?? [], delayMs: 40 };
+    // Streamed in 600-character pieces over about six seconds, as a real model does, so that dozens of probes run meanwhile.
+    return { kind: "stream", text: text.match(/[\s\S]{1,600}/g) ?? [], delayMs: 150 };
   };
 
   // The probe: a delivery every 200 ms on a quiet issue, timed from send to response.
@@ -144,6 +147,8 @@ export async function runHostileScenario(app: AppProcess, github: FakeGitHub, op
         90_000,
       );
     }
+    // Enough probes for a p99 to mean something, the last ones after every answer ended.
+    while (probeMs.length < MIN_PROBES) await sleep(50);
     await sleep(1_000);
   } finally {
     probing = false;
