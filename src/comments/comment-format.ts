@@ -39,7 +39,8 @@ export const MAX_PART_CHARS = GITHUB_COMMENT_LIMIT - FOOTER_RESERVE;
 const MAX_CLOSER = 256;
 
 const FOOTER_SEPARATOR = "\n\n<!-- devbuddy:footer -->\n";
-const META_PATTERN = /<!-- devbuddy:meta (\{.*\}) -->\s*$/;
+const META_OPEN = "<!-- devbuddy:meta ";
+const META_CLOSE = " -->";
 
 export type PartState = "streaming" | "done" | "failed" | "stopped" | "interrupted";
 
@@ -52,12 +53,16 @@ export const metaSchema = z.object({
   trigger: z.string().max(40).optional(),
   /** Characters devbuddy appended after the text to close a block the text left open. */
   close: z.number().int().min(1).max(MAX_CLOSER).optional(),
+  /** Characters devbuddy put before the text to reopen a fence the previous part was cut inside. */
+  open: z.number().int().min(1).max(MAX_CLOSER + 1).optional(),
 });
 
 export type PartMeta = z.infer<typeof metaSchema>;
 
 export interface RenderInput {
   readonly text: string;
+  /** Put before the text: the opening of a fence the previous part was cut inside (`reopener`). */
+  readonly reopen?: string;
   readonly meta: PartMeta;
   /** A plainly worded notice shown above the status line (errors, interruptions). */
   readonly notice?: string;
@@ -92,11 +97,26 @@ export function renderComment(input: RenderInput): string {
   const quote = (text: string): string => `> ${text.replace(/\n/g, "\n> ")}\n\n`;
   const notes = (input.notes ?? []).map(quote).join("");
   const notice = notes + (input.notice ? quote(input.notice) : "");
-  const needed = scanMarkdown(input.text).closer();
+  const reopen = input.reopen ?? "";
+  const needed = scanMarkdown(reopen + input.text).closer();
   const closer = needed.length <= MAX_CLOSER ? needed : "";
-  const { close: _previous, ...rest } = input.meta;
-  const meta = `<!-- devbuddy:meta ${JSON.stringify(closer ? { ...rest, close: closer.length } : rest)} -->`;
-  return `${input.text}${closer}${FOOTER_SEPARATOR}${neutralizeMentions(`${notice}${statusLine(input)}`)}\n${meta}`;
+  const { close: _closed, open: _opened, ...rest } = input.meta;
+  const fields = { ...rest, ...(closer ? { close: closer.length } : {}), ...(reopen ? { open: reopen.length } : {}) };
+  const meta = `<!-- devbuddy:meta ${JSON.stringify(fields)} -->`;
+  return `${reopen}${input.text}${closer}${FOOTER_SEPARATOR}${neutralizeMentions(`${notice}${statusLine(input)}`)}\n${meta}`;
+}
+
+/**
+ * What a part must start with when the text before it (the earlier parts) ends inside a
+ * fenced code block: the fence again, so the rest of the code renders as code (not as
+ * prose, where an `@name` in it would ping and an image in it would load), or "" when it
+ * does not. Only a fence at the top level is reopened; one inside a list or a quote stays
+ * cut (rare: only a block longer than a whole part is cut inside).
+ */
+export function reopener(before: string): string {
+  const open = scanMarkdown(before).open;
+  if (open?.kind !== "fence" || open.nested || open.length > MAX_CLOSER) return "";
+  return `${open.char.repeat(open.length)}\n`;
 }
 
 export interface ParsedComment {
@@ -108,18 +128,24 @@ export interface ParsedComment {
 export function parseComment(body: string): ParsedComment | null {
   const at = body.lastIndexOf(FOOTER_SEPARATOR);
   if (at < 0) return null;
-  const match = META_PATTERN.exec(body.slice(at));
-  if (!match?.[1]) return null;
+  // Read by position, not by a pattern: any comment in a thread can end in 65 KB of
+  // "<!-- devbuddy:meta {" lookalikes, and a backtracking pattern is quadratic on them.
+  const footer = body.slice(at + FOOTER_SEPARATOR.length);
+  const start = footer.lastIndexOf(META_OPEN);
+  if (start < 0) return null;
+  const rest = footer.slice(start + META_OPEN.length).trimEnd();
+  const raw = rest.endsWith(META_CLOSE) ? rest.slice(0, -META_CLOSE.length) : "";
+  if (!raw.startsWith("{") || !raw.endsWith("}") || raw.includes("\n")) return null;
   let json: unknown;
   try {
-    json = JSON.parse(match[1]);
+    json = JSON.parse(raw);
   } catch {
     return null;
   }
   const meta = metaSchema.safeParse(json);
   if (!meta.success) return null;
-  const { close, ...data } = meta.data;
-  return { text: body.slice(0, Math.max(0, at - (close ?? 0))), meta: data };
+  const { close, open, ...data } = meta.data;
+  return { text: body.slice(open ?? 0, Math.max(open ?? 0, at - (close ?? 0))), meta: data };
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -292,7 +292,9 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     return delivery.delivered;
   }
   // This run's own comment, posted while it was queued, is neither an earlier answer nor one to a bot.
-  const others = started ? listed.comments.filter((c) => parseComment(c.body)?.meta.run !== runId) : listed.comments;
+  const others = started
+    ? listed.comments.filter((c) => c.author.toLowerCase() !== deps.botLogin.toLowerCase() || parseComment(c.body)?.meta.run !== runId)
+    : listed.comments;
   // A hidden answer is still an answer: the check sees every comment read.
   if (alreadyAnswered(others, deps.botLogin, request.triggerKey)) {
     log.info({ trigger: request.triggerKey }, "this request already has an answer; not answering again");

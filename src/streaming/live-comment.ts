@@ -1,4 +1,4 @@
-import { MAX_PART_CHARS, renderComment, splitText, type PartState, type RenderInput } from "../comments/comment-format.js";
+import { MAX_PART_CHARS, renderComment, reopener, splitText, type PartState, type RenderInput } from "../comments/comment-format.js";
 import { isGitHubError } from "../github/errors.js";
 import type { GitHubWrites, InstallationApi, IssueRef } from "../github/github-adapter.js";
 import type { Clock } from "../util/clock.js";
@@ -37,9 +37,12 @@ export interface LiveCommentOptions {
   readonly finalAttempts: number;
   readonly finalBackoffMs: number;
   readonly maxPartChars?: number;
+  /** Default MAX_ANSWER_CHARS. */
+  readonly maxAnswerChars?: number;
   /**
-   * How the text is shown, applied to the whole text each time a body is rendered (the
-   * planner links and marks the references it names). Default: as it is.
+   * How the text of one comment is shown (the planner links and marks the references it
+   * names, mentions are neutralized, foreign images defused): applied to each part as the
+   * comment GitHub renders it, and again only when that part's text changed. Default: as it is.
    */
   readonly present?: (text: string) => string;
   /** Told after every successful write what each part now shows (the run journal keeps it, to close the answer after a crash). */
@@ -65,6 +68,26 @@ type Write = { readonly kind: "create" | "update"; readonly index: number; reado
 
 const MAX_RECREATIONS = 3;
 
+/**
+ * The longest answer shown (about four comments; a plan is a few thousand characters, and
+ * OpenAI's models stop at 32k output tokens, ~130k characters). A model streaming without
+ * end would otherwise make every edit render ever more text on the one event loop; what
+ * comes past it is not shown, the comment says so, and the log keeps it.
+ */
+export const MAX_ANSWER_CHARS = 256_000;
+
+/** One part of the model's text as shown, kept while the part's text stays the same. */
+interface Presented {
+  readonly raw: string;
+  /** The fence it was reopened with (see `reopener`), as given. */
+  readonly reopen: string;
+  readonly text: string;
+  /** The reopen actually rendered: "" when presenting changed the fence line. */
+  readonly shownReopen: string;
+  /** What the next part must reopen; computed on first use. */
+  next?: string;
+}
+
 export interface DeliveryResult {
   readonly delivered: boolean;
   readonly urls: readonly string[];
@@ -74,6 +97,9 @@ export class LiveComment {
   readonly #opts: LiveCommentOptions;
   readonly #parts: Part[] = [];
   #text = "";
+  /** The whole text, when it is longer than the answer may be. */
+  #overlong: string | undefined;
+  readonly #presented: Presented[] = [];
   #activity: string | undefined;
   #notes: readonly string[] = [];
   #usage: string | undefined;
@@ -102,6 +128,12 @@ export class LiveComment {
   /** The full text so far (not a delta): the latest always wins. */
   update(text: string): void {
     if (this.#final) return;
+    const max = this.#opts.maxAnswerChars ?? MAX_ANSWER_CHARS;
+    if (text.length > max) {
+      this.#overlong = text;
+      // Not between the halves of a surrogate pair.
+      text = text.slice(0, isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max);
+    }
     this.#text = text;
     this.#requestProgress();
   }
@@ -131,6 +163,16 @@ export class LiveComment {
    * gives up first), its full text goes to the log, so no text is ever lost.
    */
   async finish(outcome: FinalOutcome, signal?: AbortSignal): Promise<DeliveryResult> {
+    const overlong = this.#overlong;
+    if (overlong !== undefined) {
+      const shown = this.#text.length;
+      this.#opts.log.warn(
+        { runId: this.#opts.runId, shown, length: overlong.length, rest: overlong.slice(shown) },
+        "the answer was longer than an answer may be; the part not shown is in this log line",
+      );
+      const cut = `✂️ The answer was longer than ${shown.toLocaleString("en-US")} characters; devbuddy showed only that much.`;
+      outcome = { ...outcome, notice: outcome.notice ? `${outcome.notice}\n${cut}` : cut };
+    }
     this.#final = outcome;
     this.#progress?.abort();
     const failure = await this.#drive(() => this.#next() === null, signal);
@@ -195,15 +237,15 @@ export class LiveComment {
   }
 
   #desired(): Array<{ readonly input: RenderInput; readonly body: string }> {
-    const shown = this.#opts.present ? this.#opts.present(this.#text) : this.#text;
-    const chunks = splitText(shown, this.#opts.maxPartChars ?? MAX_PART_CHARS);
+    const chunks = this.#shownParts();
     const state: PartState = this.#final?.state ?? "streaming";
     const last = chunks.length - 1;
-    return chunks.map((text, index) => {
+    return chunks.map(({ text, reopen }, index) => {
       const previousUrl = this.#parts[index - 1]?.url;
       const nextUrl = this.#parts[index + 1]?.url;
       const input: RenderInput = {
         text,
+        ...(reopen ? { reopen } : {}),
         meta: {
           v: 1,
           run: this.#opts.runId,
@@ -222,6 +264,44 @@ export class LiveComment {
       };
       return { input, body: renderComment(input) };
     });
+  }
+
+  /**
+   * The parts as shown. The model's text is cut into parts first and each is presented as
+   * the comment it becomes (a part cut inside a fence reopens it, so its code stays code),
+   * so an edit presents only the part whose text changed, not the whole answer again. A
+   * part that presenting made too long (links are longer than names) is cut once more.
+   */
+  #shownParts(): Array<{ readonly text: string; readonly reopen: string }> {
+    const max = this.#opts.maxPartChars ?? MAX_PART_CHARS;
+    const raw = splitText(this.#text, max);
+    const shown: Array<{ text: string; reopen: string }> = [];
+    let reopen = "";
+    raw.forEach((text, index) => {
+      let part = this.#presented[index];
+      if (part?.raw !== text || part.reopen !== reopen) {
+        part = this.#present(text, reopen);
+        this.#presented[index] = part;
+      }
+      if (part.text.length <= max) shown.push({ text: part.text, reopen: part.shownReopen });
+      else {
+        let before = part.shownReopen;
+        splitText(part.text, max).forEach((piece, at) => {
+          shown.push({ text: piece, reopen: at === 0 ? part.shownReopen : reopener(before) });
+          before += piece;
+        });
+      }
+      if (index < raw.length - 1) reopen = part.next ??= reopener(part.reopen + part.raw);
+    });
+    this.#presented.length = raw.length;
+    return shown;
+  }
+
+  #present(raw: string, reopen: string): Presented {
+    const present = this.#opts.present;
+    if (!present) return { raw, reopen, text: raw, shownReopen: reopen };
+    const out = present(reopen + raw);
+    return out.startsWith(reopen) ? { raw, reopen, text: out.slice(reopen.length), shownReopen: reopen } : { raw, reopen, text: out, shownReopen: "" };
   }
 
   /** The one write that brings GitHub closest to `#desired()`, or null when it shows it already. */
@@ -264,4 +344,8 @@ export class LiveComment {
       this.#lastWriteEndedAt = this.#opts.clock.now();
     }
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

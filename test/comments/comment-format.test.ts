@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { growthRatio, linearBound } from "../helpers/growth.js";
+import { expectLoopFree } from "../helpers/loop-delay.js";
 import { oracleHtml, renderedMentions, shownText } from "../markdown/oracle.js";
 import {
   FOOTER_RESERVE,
@@ -288,6 +290,29 @@ describe("parseComment rejects bodies it did not write", () => {
   it("accepts the boundary values of the schema", () => {
     const m = meta({ run: "r".repeat(64), part: 1, trigger: "c".repeat(40) });
     expect(parseComment(renderComment({ text: "", meta: m }))).toEqual({ text: "", meta: m });
+  });
+});
+
+describe("parseComment on hostile comments (issue 9)", () => {
+  // Any comment in a thread is read back to see whether it is devbuddy's: a stranger's can
+  // end in 65 KB of meta lookalikes, on which the old backtracking pattern was quadratic.
+  const lookalikes = (size: number): string => `${SEPARATOR}${"<!-- devbuddy:meta {} -->x".repeat(Math.floor(size / 26))}`;
+
+  it("reads 65 KB of meta lookalikes in linear time, without holding the loop, and finds no meta", async () => {
+    expect(await expectLoopFree(() => parseComment(lookalikes(65_000)))).toBeNull();
+    expect(growthRatio((body) => parseComment(body), lookalikes, 16_000)).toBeLessThan(linearBound());
+  });
+
+  it("still reads the meta when trailing white space follows it, and refuses a meta split over lines", () => {
+    const body = `${renderComment({ text: "answer", meta: meta() })}\n\n  `;
+    expect(parseComment(body)).toEqual({ text: "answer", meta: meta() });
+    expect(parseComment(`answer${SEPARATOR}<!-- devbuddy:meta {"v":1,\n"run":"r","part":1,"state":"done"} -->`)).toBeNull();
+  });
+
+  it("reads back exactly the text of a part that reopened a fence", () => {
+    const body = renderComment({ text: "code()\n```\n\nprose", reopen: "```\n", meta: meta({ part: 2 }) });
+    expect(body.startsWith("```\ncode()")).toBe(true);
+    expect(parseComment(body)).toEqual({ text: "code()\n```\n\nprose", meta: meta({ part: 2 }) });
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseComment } from "../../src/comments/comment-format.js";
+import { NEUTRAL, neutralizeMentions } from "../../src/comments/neutralize-mentions.js";
+import { scanMarkdown } from "../../src/markdown/document.js";
 import { LiveComment, type LiveCommentOptions } from "../../src/streaming/live-comment.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { MemoryGitHub, secondaryLimit, testScheduler, transient } from "../helpers/memory-github.js";
@@ -201,4 +203,68 @@ describe("LiveComment", () => {
       expect((parsed?.text ?? "").length).toBeLessThanOrEqual(100);
     });
   });
+
+  it("reopens a fence a part was cut inside, so the next comment shows the rest as code, and reading back loses nothing", async () => {
+    const { github, live, clock } = setup({ maxPartChars: 100, present: neutralizeMentions });
+    await live.start();
+    // One code block longer than a whole part: the only kind a cut goes inside.
+    const code = Array.from({ length: 12 }, (_, i) => `@decorator_${i} = ${i}`).join("\n");
+    const text = `Intro.\n\n\`\`\`py\n${code}\n\`\`\`\n\nAsk @alice.`;
+    live.update(text);
+    const finished = live.finish({ state: "done" });
+    await clock.advance(60_000);
+    expect((await finished).delivered).toBe(true);
+    const bodies = github.bodies();
+    expect(bodies.length).toBeGreaterThan(2);
+    expect(bodies.map((b) => textOf(b)).join("")).toBe(text.replace("@alice", `@${NEUTRAL}alice`));
+    // The cut moves before the block, which is still longer than a part: the parts after
+    // the first cut inside it start with the fence again.
+    expect(bodies[1]?.startsWith("\`\`\`py\n")).toBe(true);
+    for (const body of bodies.slice(2)) expect(body.startsWith("\`\`\`\n")).toBe(true);
+    for (const body of bodies) {
+      // Each part renders on its own: no block left open into the footer.
+      expect(scanMarkdown(body.slice(0, body.indexOf("<!-- devbuddy:footer -->"))).open).toBeUndefined();
+    }
+    // The decorators are code in every comment: left as written, none neutralized.
+    expect(bodies.join("").match(/@decorator_\d+/g)).toHaveLength(12);
+  });
+
+  it("presents only the part whose text changed on each edit, not the whole answer again", async () => {
+    let presented = 0;
+    const present = (text: string): string => {
+      presented += text.length;
+      return text;
+    };
+    const { live, clock } = setup({ maxPartChars: 1_000, present });
+    await live.start();
+    let text = "";
+    for (let i = 0; i < 200; i++) {
+      text += `Paragraph ${i} ${"x".repeat(80)}.\n\n`;
+      live.update(text);
+      await clock.advance(300);
+    }
+    const finished = live.finish({ state: "done" });
+    await clock.advance(60_000);
+    await finished;
+    // ~19 KB in 20 parts: presenting the whole text each time would cost ~200 × 10 KB.
+    expect(text.length).toBeGreaterThan(18_000);
+    expect(presented).toBeLessThan(30 * text.length);
+    expect(presented).toBeLessThan(200 * 1_000 * 2);
+  });
+
+  it("shows at most maxAnswerChars of a model that does not stop, says so, and keeps the rest in the log", async () => {
+    const { github, live, clock, log } = setup({ maxPartChars: 1_000, maxAnswerChars: 2_500 });
+    await live.start();
+    const text = "word ".repeat(1_000);
+    live.update(text);
+    const finished = live.finish({ state: "done" });
+    await clock.advance(60_000);
+    expect((await finished).delivered).toBe(true);
+    const bodies = github.bodies();
+    expect(bodies.map((b) => textOf(b)).join("")).toBe(text.slice(0, 2_500));
+    expect(bodies.at(-1)).toContain("✂️ The answer was longer than 2,500 characters; devbuddy showed only that much.");
+    const kept = log.lines.find((l) => l.message.startsWith("the answer was longer than an answer may be"));
+    expect(kept?.fields).toMatchObject({ runId: "run1", shown: 2_500, length: 5_000, rest: text.slice(2_500) });
+  });
 });
+
