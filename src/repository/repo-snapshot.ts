@@ -170,7 +170,7 @@ class Snapshot implements RepoSnapshot {
   readonly pinned: ReadonlyMap<string, string>;
   readonly #loaded = new Map<string, string>();
   readonly #pathReasons: ReadonlyMap<string, SkipReason>;
-  readonly #contentReasons = new Map<string, "binary" | "generated">();
+  readonly #contentReasons = new Map<string, "binary" | "generated" | "too-large">();
   readonly #eligibleByPath: ReadonlyMap<string, SnapshotFile>;
   readonly #pending = new Map<string, Promise<string | undefined>>();
   readonly #limits: SnapshotLimits;
@@ -279,6 +279,15 @@ class Snapshot implements RepoSnapshot {
     return checked.text;
   }
 
+  /**
+   * An archive entry bigger than the limit, or than the tree said: not read, and not
+   * fetched again as a blob (the blob is the same object; the tree's size was wrong).
+   */
+  refuse(path: string, size: number): void {
+    this.#log.warn({ path, size, maxFileBytes: this.#limits.maxFileBytes }, "An archive entry is larger than the limit or than the tree said; not reading it");
+    this.#contentReasons.set(path, "too-large");
+  }
+
   /** Loads `files` as blobs, in order, up to the blob-fetch budget. A rate limit stops the whole load. */
   async fetchBlobs(files: readonly SnapshotFile[], signal: AbortSignal | undefined): Promise<void> {
     const queue = files.slice(0, Math.max(0, this.blobFetchesLeft));
@@ -358,16 +367,19 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
   // download budget; gzip makes the real download smaller, never (meaningfully) larger.
   let via: "archive" | "blobs" | "none" = planned.length === 0 ? "none" : treeBytes <= limits.maxDownloadBytes ? "archive" : "blobs";
   if (via === "archive") {
-    const wanted = new Set(planned.map((file) => file.path));
+    const wanted = new Map(planned.map((file) => [file.path, file.size]));
     try {
       const archive = await api.archive(repo, head.sha, {
         accept: (path) => wanted.has(path),
+        maxFileBytes: limits.maxFileBytes,
+        expectedSize: (path) => wanted.get(path),
         maxFiles: limits.maxFiles,
         maxBytes: limits.maxTotalBytes,
         maxDownloadBytes: limits.maxDownloadBytes,
         ...(signal ? { signal } : {}),
       });
       for (const [path, bytes] of archive.files) snapshot.accept(path, bytes);
+      for (const [path, size] of archive.oversized) snapshot.refuse(path, size);
       if (!archive.complete) log.warn({ ...where, kept: archive.files.size }, "The repository archive was cut short by a limit; reading the rest file by file");
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
