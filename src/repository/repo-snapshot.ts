@@ -1,6 +1,7 @@
 import { isGitHubError } from "../github/errors.js";
 import type { InstallationApi, RepoRef, TreeEntry } from "../github/github-adapter.js";
 import type { Logger } from "../util/logger.js";
+import type { PatternProblem } from "./glob.js";
 import { decodeText, looksBinary, looksGenerated, PathFilter, type SkipReason } from "./path-filter.js";
 
 /**
@@ -50,6 +51,8 @@ export interface RepoSnapshot {
   readonly treeTruncated: boolean;
   /** The text of `LoadSnapshotOptions.pinned` files that exist (and are text), whatever the path filters say. */
   readonly pinned: ReadonlyMap<string, string>;
+  /** Path patterns (.gitignore, .gitattributes, `paths.*`) that match nothing because they are invalid or over the caps. */
+  readonly patternProblems: readonly PatternProblem[];
   skipReason(path: string): SnapshotSkipReason | "missing" | undefined;
   /** Text of a file: from memory, else fetched as a blob (bounded by maxFileBytes, counted by maxBlobFetches); undefined when it is not an eligible text file. */
   read(path: string): Promise<string | undefined>;
@@ -168,6 +171,7 @@ class Snapshot implements RepoSnapshot {
   readonly eligible: readonly SnapshotFile[];
   readonly treeTruncated: boolean;
   readonly pinned: ReadonlyMap<string, string>;
+  readonly patternProblems: readonly PatternProblem[];
   readonly #loaded = new Map<string, string>();
   readonly #pathReasons: ReadonlyMap<string, SkipReason>;
   readonly #contentReasons = new Map<string, "binary" | "generated" | "too-large">();
@@ -187,6 +191,7 @@ class Snapshot implements RepoSnapshot {
     pathReasons: ReadonlyMap<string, SkipReason>;
     treeTruncated: boolean;
     pinned: ReadonlyMap<string, string>;
+    patternProblems: readonly PatternProblem[];
     limits: SnapshotLimits;
     api: SnapshotApi;
     log: Logger;
@@ -199,6 +204,7 @@ class Snapshot implements RepoSnapshot {
     this.eligible = init.eligible;
     this.treeTruncated = init.treeTruncated;
     this.pinned = init.pinned;
+    this.patternProblems = init.patternProblems;
     this.#pathReasons = init.pathReasons;
     this.#eligibleByPath = new Map(init.eligible.map((file) => [file.path, file]));
     this.#limits = init.limits;
@@ -346,6 +352,7 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
     pathReasons,
     treeTruncated: tree.truncated,
     pinned: rules.pinned,
+    patternProblems: filter.problems,
     limits,
     api,
     log,

@@ -27,6 +27,7 @@ import type {
 import { LiveComment, type FinalOutcome, type WrittenPart } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
 import type { FinishReason, ModelError, TokenUsage } from "../streaming/stream-parts.js";
+import { patternNotice } from "../repository/glob.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { authorize, loadRepoConfig, type Authorization } from "./authorize.js";
@@ -350,6 +351,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     deps.planning.indexed?.(view, grounding.index);
     const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0);
     if (skippedNote) notes.push(skippedNote);
+    const patternNote = patternNotice(view.patternProblems ?? []);
+    if (patternNote) notes.push(patternNote);
     if (view.treeTruncated) {
       notes.push("⚠️ GitHub listed only part of this repository's files (its tree is too large), so a file it left out is marked unverified even if it exists.");
     }
