@@ -58,6 +58,11 @@ export interface Glob {
   readonly dirOnly: boolean;
   /** Whether `path` (relative, `/`-separated, no leading or trailing `/`) matches. */
   matches(path: string): boolean;
+  /**
+   * Whether each level of `path` matches: its directories `a`, `a/b`, … then the path
+   * itself, in one pass (a path's directories are the prefixes the NFA passes through).
+   */
+  matchesLevels(path: string): boolean[];
 }
 
 export type ParsedGlob = { readonly glob: Glob } | { readonly problem: string } | { readonly blank: true };
@@ -123,7 +128,17 @@ export function parseGlob(line: string): ParsedGlob {
   try {
     const tokens = compile(text);
     return {
-      glob: { source: line, negated, dirOnly, matches: (path) => run(tokens, path) },
+      glob: {
+        source: line,
+        negated,
+        dirOnly,
+        matches: (path) => run(tokens, path, undefined),
+        matchesLevels: (path) => {
+          const levels: boolean[] = [];
+          levels.push(run(tokens, path, levels));
+          return levels;
+        },
+      },
     };
   } catch (error) {
     if (error instanceof InvalidPattern) return { problem: error.message };
@@ -271,7 +286,7 @@ function parseClass(chars: readonly string[], open: number): { set: CharClass; e
  * inside: it has consumed characters but not yet the `/` that ends them). Each character
  * of the path moves every live state once, so the work is O(tokens × characters).
  */
-function run(tokens: readonly Token[], path: string): boolean {
+function run(tokens: readonly Token[], path: string, dirLevels: boolean[] | undefined): boolean {
   const size = 2 * tokens.length + 2;
   const accept = 2 * tokens.length;
   let current: number[] = [];
@@ -291,8 +306,11 @@ function run(tokens: readonly Token[], path: string): boolean {
     }
   };
   add(current, 0);
-  for (const char of path) {
-    const c = char.codePointAt(0) ?? 0;
+  for (let at = 0; at < path.length; ) {
+    const c = path.codePointAt(at) ?? 0;
+    at += c > 0xffff ? 2 : 1;
+    // At a `/`, what was read so far is a directory of the path: record whether it matched.
+    if (c === SLASH && dirLevels) dirLevels.push(seen[accept] === generation);
     generation++;
     next.length = 0;
     for (const state of current) {
@@ -321,10 +339,14 @@ function run(tokens: readonly Token[], path: string): boolean {
           break;
       }
     }
-    if (next.length === 0) return false;
+    if (next.length === 0) {
+      // Nothing can match any more: no deeper directory matches either.
+      if (dirLevels) for (let slash = path.indexOf("/", at); slash !== -1; slash = path.indexOf("/", slash + 1)) dirLevels.push(false);
+      return false;
+    }
     [current, next] = [next, current];
   }
-  return current.includes(accept);
+  return seen[accept] === generation;
 }
 
 /** Where a pattern came from, for the note an unusable one produces. */
@@ -364,7 +386,7 @@ export class GlobRules {
   }
 
   /** The last rule's opinion on `path` itself (a directory when `isDir`). */
-  test(path: string, isDir: boolean): "ignored" | "unignored" | undefined {
+  test(path: string, isDir: boolean): Opinion {
     for (let i = this.#globs.length - 1; i >= 0; i--) {
       const glob = this.#globs[i] as Glob;
       if (glob.dirOnly && !isDir) continue;
@@ -374,15 +396,43 @@ export class GlobRules {
   }
 
   /**
+   * The rules' opinion on each level of a file's path: its directories `a`, `a/b`, … and
+   * last the file itself. One pass over the path per rule, so O(rules × pattern × path).
+   */
+  levels(path: string): Opinion[] {
+    let depth = 0;
+    for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) depth++;
+    const opinions: Opinion[] = Array.from({ length: depth + 1 }, () => undefined);
+    // Last rule first: the first one to match a level has the say there.
+    let open = depth + 1;
+    for (let i = this.#globs.length - 1; i >= 0 && open > 0; i--) {
+      const glob = this.#globs[i] as Glob;
+      const matched = glob.matchesLevels(path);
+      for (let level = 0; level <= depth; level++) {
+        if (opinions[level] !== undefined || !matched[level]) continue;
+        if (glob.dirOnly && level === depth) continue; // the last level is the file
+        opinions[level] = glob.negated ? "unignored" : "ignored";
+        open--;
+      }
+    }
+    return opinions;
+  }
+
+  /**
    * Whether a file is ignored, as git decides it: a file inside an ignored directory is
    * ignored whatever later rules say about the file, because git never looks inside.
    */
   ignores(path: string): boolean {
-    for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
-      if (this.test(path.slice(0, slash), true) === "ignored") return true;
-    }
-    return this.test(path, false) === "ignored";
+    return isIgnored(this.levels(path));
   }
+}
+
+export type Opinion = "ignored" | "unignored" | undefined;
+
+/** Git walks down from the root and never enters an ignored directory. */
+export function isIgnored(levels: readonly Opinion[]): boolean {
+  for (let level = 0; level < levels.length - 1; level++) if (levels[level] === "ignored") return true;
+  return levels.at(-1) === "ignored";
 }
 
 /** The note for patterns that match nothing because they cannot be used. */

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { GlobRules, parseGlob, type ParsedGlob, type PatternProblem } from "./glob.js";
+import { GlobRules, isIgnored, parseGlob, type Opinion, type ParsedGlob, type PatternProblem } from "./glob.js";
 
 /**
  * Which files of a repository devbuddy reads. Pure: the caller supplies the repository's
@@ -207,20 +207,16 @@ export class PathFilter {
    * https://git-scm.com/docs/gitignore#_description
    */
   #ignored(path: string): boolean {
-    for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1)) {
-      if (this.#ignoredLevel(path.slice(0, slash), true)) return true;
+    const depth = path.split("/").length - 1;
+    const combined: Opinion[] = Array.from({ length: depth + 1 }, () => undefined);
+    for (const file of this.#ignoreFiles) {
+      if (!path.startsWith(file.prefix)) continue;
+      const offset = file.prefix === "" ? 0 : file.prefix.split("/").length - 1;
+      file.rules.levels(path.slice(file.prefix.length)).forEach((opinion, level) => {
+        if (opinion !== undefined) combined[offset + level] = opinion;
+      });
     }
-    return this.#ignoredLevel(path, false);
-  }
-
-  #ignoredLevel(path: string, isDir: boolean): boolean {
-    for (let i = this.#ignoreFiles.length - 1; i >= 0; i--) {
-      const file = this.#ignoreFiles[i] as IgnoreFile;
-      if (!path.startsWith(file.prefix) || path.length === file.prefix.length) continue;
-      const opinion = file.rules.test(path.slice(file.prefix.length), isDir);
-      if (opinion !== undefined) return opinion === "ignored";
-    }
-    return false;
+    return isIgnored(combined);
   }
 
   /** Later .gitattributes lines override earlier ones, attribute by attribute. */
