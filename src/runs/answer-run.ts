@@ -1,7 +1,7 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
-import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, unreadableNotice, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { threadToMessages, type ThreadEntry, type ThreadIssue } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
@@ -209,7 +209,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  const { config, problems, capped, keptPaths } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
+  const { config, problems, capped, keptPaths, unreadable } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
   let authorization: Authorization;
   try {
     authorization = await authorize(api, request, config, log);
@@ -250,7 +250,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     ...(deps.progress ? { onWritten: deps.progress.written } : {}),
   });
   const notes: string[] = [];
-  const configProblem = configNotice(problems, keptPaths) ?? cappedNotice(capped);
+  const configProblem = unreadable !== undefined ? unreadableNotice(unreadable) : (configNotice(problems, keptPaths) ?? cappedNotice(capped));
   if (configProblem) notes.push(configProblem);
   live.setNotes(notes);
 
@@ -339,6 +339,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   let guidance: string | undefined;
   let noCode = "The repository could not be read for this answer.";
   try {
+    // Fail closed: without its config, nothing says which files the repository keeps from the model.
+    if (unreadable !== undefined) throw new RepositoryWithheld();
     const view = await deps.planning.loadRepository({
       include: config.include,
       exclude: config.exclude,
@@ -359,7 +361,9 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     const guidanceText = view.pinned.get(REPO_GUIDANCE_PATH);
     if (guidanceText?.trim()) guidance = truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
   } catch (error) {
-    if (isEmptyRepository(error)) {
+    if (error instanceof RepositoryWithheld) {
+      noCode = "The repository's devbuddy config could not be read, so no file of the repository was read for this answer.";
+    } else if (isEmptyRepository(error)) {
       log.info("the repository has no commits yet; planning without code");
       noCode = "The repository has no commits yet.";
       notes.push("📭 This repository has no commits yet, so there is no code to check this answer against.");
@@ -507,3 +511,6 @@ export function usageText(usage: TokenUsage, estimated: boolean): string {
   const shown = total < 1000 ? String(total) : total < 100_000 ? `${(total / 1000).toFixed(1)}k` : `${Math.round(total / 1000)}k`;
   return `${estimated ? "≈" : ""}${shown} tokens`;
 }
+
+/** The repository is not read for this answer: its config could not be read or parsed. */
+class RepositoryWithheld extends Error {}
