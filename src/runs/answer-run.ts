@@ -359,7 +359,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       notes.push("⚠️ GitHub listed only part of this repository's files (its tree is too large), so a file it left out is marked unverified even if it exists.");
     }
     const guidanceText = view.pinned.get(REPO_GUIDANCE_PATH);
-    if (guidanceText?.trim()) guidance = truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
+    if (guidanceText?.trim()) guidance = await truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
   } catch (error) {
     if (error instanceof RepositoryWithheld) {
       noCode = "The repository's devbuddy config could not be read, so no file of the repository was read for this answer.";
@@ -398,7 +398,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       })
     : undefined;
   const kind = planKindOf(request.triggerComment?.body ?? request.issue.body);
-  const fitted = planMessages({
+  const fitted = await planMessages({
     thread: threadMessages,
     startingContext:
       starting?.text ?? `${noCode} You have no code to check against: say so, and do not claim that any file or symbol exists.`,
