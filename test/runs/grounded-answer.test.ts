@@ -281,6 +281,19 @@ describe("the repository's config", () => {
     );
   });
 
+  it("still reads the repository when paths.exclude holds an invalid pattern, and says which", async () => {
+    const { github, model, clock, start } = setup({ config: { paths: { exclude: ["[z-a]", "tests/**"] } } });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages[1]?.content).toContain("agent/ai.py");
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain(
+      "> ⚠️ Some path patterns could not be used, so they matched nothing (as git does with them):\n> - `paths.exclude` line 1: `[z-a]` has a reversed range z-a",
+    );
+  });
+
   it("applies model, temperature, instructions and no tools from a valid file", async () => {
     const { github, model, clock, start } = setup({
       config: { model: "gpt-4.1", temperature: 0.1, tools: false, instructions: "Write steps of one line." },
