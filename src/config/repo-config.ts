@@ -136,6 +136,13 @@ export interface LoadedRepoConfig {
   readonly capped: readonly CappedLimit[];
   /** An invalid file's `paths`, applied all the same: they only narrow what is read. */
   readonly keptPaths?: true;
+  /**
+   * Why the file could not be read or parsed (a YAML syntax error, a 403, a 5xx, a
+   * timeout). Its `paths.exclude` is then unknown, so no file of the repository may be
+   * read: the answer is written without repository context. (A missing file, 404, is no
+   * file: the defaults apply.)
+   */
+  readonly unreadable?: string;
   readonly source: "file" | "defaults";
 }
 
@@ -185,8 +192,9 @@ function problemsOf(error: z.ZodError, raw: unknown): ConfigProblem[] {
 export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, loadError?: unknown): LoadedRepoConfig {
   const fallback = defaultRepoConfig(defaults);
   if (loadError !== undefined) {
-    const message = loadError instanceof Error ? loadError.message.split("\n")[0] : String(loadError);
-    return { config: fallback, problems: [{ field: "", problem: `could not be read: ${message}` }], capped: [], source: "defaults" };
+    const message = (loadError instanceof Error ? loadError.message.split("\n")[0] : String(loadError))?.slice(0, 200) ?? "";
+    // The tools are off too: without the file, nothing says which files they may show.
+    return { config: { ...fallback, tools: false }, problems: [], capped: [], source: "defaults", unreadable: message };
   }
   if (raw === null || raw === undefined) return { config: fallback, problems: [], capped: [], source: "defaults" };
   const parsed = fileSchema.safeParse(raw);
@@ -253,6 +261,11 @@ export function cappedNotice(capped: readonly CappedLimit[]): string | undefined
   const fmt = (n: number): string => n.toLocaleString("en-US");
   const lines = capped.map((c) => `- \`${c.field}\`: ${fmt(c.asked)} asked, ${fmt(c.used)} used`);
   return [`⚙️ \`${REPO_CONFIG_PATH}\` asks for more than this devbuddy installation allows, so its maximum was used:`, ...lines].join("\n");
+}
+
+/** The notice shown in the answer when the file could not be read or parsed: fail closed, and say so. */
+export function unreadableNotice(reason: string): string {
+  return `⚙️ \`${REPO_CONFIG_PATH}\` could not be read (${reason.replaceAll("`", "'")}), so devbuddy read no files of the repository for this answer: the paths it excludes are unknown.`;
 }
 
 /** The notice shown in the answer when the file was invalid: every problem, with its field. */

@@ -1,4 +1,4 @@
-import ignore from "ignore";
+import { GlobRules } from "../repository/glob.js";
 import { z } from "zod";
 import type { CallSite, Definition, SymbolIndex } from "../code-index/symbol-index.js";
 import type { ToolCall, ToolSpec } from "../streaming/stream-parts.js";
@@ -244,7 +244,8 @@ export class RepoTools {
 
   #matcher(glob: string | undefined): (path: string) => boolean {
     if (!glob) return () => true;
-    const rules = ignore().add(glob);
+    // Linear-time, and an unusable glob (invalid, over the caps) matches nothing.
+    const rules = new GlobRules([glob], "glob");
     return (path) => rules.ignores(path);
   }
 

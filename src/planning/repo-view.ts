@@ -1,3 +1,4 @@
+import type { PatternProblem } from "../repository/glob.js";
 import type { RepoRef } from "../github/github-adapter.js";
 
 /**
@@ -20,6 +21,8 @@ export interface RepoView {
   readonly treeTruncated: boolean;
   /** Files read whatever the path filters say (the repository's guidance for devbuddy), by path. */
   readonly pinned: ReadonlyMap<string, string>;
+  /** Path patterns that match nothing because they are invalid or over the caps (src/repository/glob.ts); none when absent. */
+  readonly patternProblems?: readonly PatternProblem[];
   /** Why a path is not readable ("vendored", "binary", "missing", …); undefined when it is. */
   skipReason(path: string): string | undefined;
   /** The text of an eligible file, fetched if it was not loaded; undefined otherwise. */

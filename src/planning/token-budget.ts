@@ -1,3 +1,5 @@
+import { performance } from "node:perf_hooks";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { countTokens as count } from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
@@ -15,8 +17,76 @@ import type { ChatMessage } from "../streaming/stream-parts.js";
 // Text is data: a literal "<|endoftext|>" in an issue must count, not throw.
 const NO_SPECIAL = { disallowedSpecial: new Set<string>() };
 
+/**
+ * BPE merging in gpt-tokenizer is quadratic in the length of one pre-token, and a run
+ * with no space (62 KB of CJK, of zero-width spaces, of combining marks) is one pre-token:
+ * ~20 s. So text is counted in chunks of at most `CHUNK_CHARS`, cut just before a
+ * whitespace (where the tokenizer's own pre-tokens start) or after punctuation when there
+ * is one in the chunk's second half, else hard. The work is then linear in the text.
+ * Pre-tokens never span a whitespace boundary, so cutting there changes nothing; a hard
+ * cut can only split a merge, which makes the count higher, never lower.
+ */
+const CHUNK_CHARS = 256;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0 || code === 0x3000 || (code >= 0x2000 && code <= 0x200b);
+}
+
+function isPunctuation(code: number): boolean {
+  return (code >= 0x21 && code <= 0x2f) || (code >= 0x3a && code <= 0x40) || (code >= 0x5b && code <= 0x60) || (code >= 0x7b && code <= 0x7e) || (code >= 0x3001 && code <= 0x3002);
+}
+
+/** Where the chunk starting at `start` ends. */
+function chunkEnd(text: string, start: number): number {
+  const limit = start + CHUNK_CHARS;
+  if (limit >= text.length) return text.length;
+  const floor = start + CHUNK_CHARS / 2;
+  for (let i = limit; i > floor; i--) if (isSpace(text.charCodeAt(i))) return i;
+  for (let i = limit - 1; i > floor; i--) if (isPunctuation(text.charCodeAt(i))) return i + 1;
+  // Never between the halves of a surrogate pair.
+  const code = text.charCodeAt(limit);
+  return code >= 0xdc00 && code <= 0xdfff ? limit - 1 : limit;
+}
+
 export function countTokens(text: string): number {
-  return count(text, NO_SPECIAL);
+  if (text.length <= CHUNK_CHARS) return count(text, NO_SPECIAL);
+  let tokens = 0;
+  for (let start = 0; start < text.length; ) {
+    const end = chunkEnd(text, start);
+    tokens += count(text.slice(start, end), NO_SPECIAL);
+    start = end;
+  }
+  return tokens;
+}
+
+/**
+ * Hands the event loop back every `sliceMs` of work (issue 9: no stretch over 50 ms).
+ * Fitting a thread of 500 comments of 65 KB counts megabytes of text.
+ */
+export type Pause = () => Promise<void>;
+
+export function pauseEvery(sliceMs = 10, now: () => number = () => performance.now()): Pause {
+  let since = now();
+  return async () => {
+    if (now() - since < sliceMs) return;
+    await nextTurn();
+    since = now();
+  };
+}
+
+/** `countTokens`, handing the loop back between chunks when `pause` says so. */
+export async function countTokensPausing(text: string, pause: Pause): Promise<number> {
+  let tokens = 0;
+  for (let start = 0; start < text.length; ) {
+    const end = Math.min(text.length, start + 16 * CHUNK_CHARS);
+    // Cut where countTokens would, so the sum is the same.
+    let cut = start;
+    while (cut < end) cut = chunkEnd(text, cut);
+    tokens += countTokens(text.slice(start, cut));
+    start = cut;
+    await pause();
+  }
+  return tokens;
 }
 
 /** Per-message framing the chat format adds (role, separators); OpenAI documents ~3–4. */
@@ -30,15 +100,23 @@ export function messageTokens(message: ChatMessage): number {
   return tokens;
 }
 
+async function messageTokensPausing(message: ChatMessage, pause: Pause): Promise<number> {
+  let tokens = MESSAGE_OVERHEAD + (await countTokensPausing(message.content, pause));
+  if (message.role === "assistant") {
+    for (const call of message.toolCalls ?? []) tokens += MESSAGE_OVERHEAD + countTokens(call.name) + (await countTokensPausing(call.arguments, pause));
+  }
+  return tokens;
+}
+
 /** The start and end of `text` within about `maxTokens`, and how many tokens were dropped between them. */
-function cutMiddle(text: string, maxTokens: number): { head: string; tail: string; left: number } {
-  const total = countTokens(text);
+async function cutMiddle(text: string, maxTokens: number, pause: Pause): Promise<{ head: string; tail: string; left: number }> {
+  const total = await countTokensPausing(text, pause);
   // Characters per token of this text, to cut close to the target in one go.
   const ratio = text.length / Math.max(total, 1);
   const keep = Math.max(0, Math.floor(maxTokens * ratio * 0.95));
   const head = text.slice(0, Math.ceil(keep * 0.7));
   const tail = keep - head.length > 0 ? text.slice(text.length - (keep - head.length)) : "";
-  return { head, tail, left: total - countTokens(head) - countTokens(tail) };
+  return { head, tail, left: total - (await countTokensPausing(head, pause)) - (await countTokensPausing(tail, pause)) };
 }
 
 /**
@@ -53,17 +131,17 @@ const QUOTED_TURN = /^([^\n]*)\n(`{3,})\n([\s\S]*)\n\2$/;
  * A person's quoted turn keeps its heading and fences, and the marker goes after the
  * block, where devbuddy's notes are: inside it, it would read as that person's words.
  */
-export function truncateMiddle(text: string, maxTokens: number, what = "text"): string {
-  if (countTokens(text) <= maxTokens) return text;
+export async function truncateMiddle(text: string, maxTokens: number, what = "text", pause: Pause = pauseEvery()): Promise<string> {
+  if ((await countTokensPausing(text, pause)) <= maxTokens) return text;
   const quoted = QUOTED_TURN.exec(text);
   if (quoted) {
     const [, heading = "", fence = "", inner = ""] = quoted;
     const note = (left: number): string => `[devbuddy: ${left} tokens of this ${what} left out to fit the context, where "[…]" stands.]`;
     const frame = countTokens(`${heading}\n${fence}\n\n[…]\n\n${fence}\n${note(999_999)}`);
-    const { head, tail, left } = cutMiddle(inner, Math.max(0, maxTokens - frame));
+    const { head, tail, left } = await cutMiddle(inner, Math.max(0, maxTokens - frame), pause);
     return `${heading}\n${fence}\n${head}\n[…]\n${tail}\n${fence}\n${note(left)}`;
   }
-  const { head, tail, left } = cutMiddle(text, maxTokens);
+  const { head, tail, left } = await cutMiddle(text, maxTokens, pause);
   return `${head}\n\n[… ${left} tokens of this ${what} left out to fit the context …]\n\n${tail}`;
 }
 
@@ -90,9 +168,25 @@ function withContent(message: ChatMessage, content: string): ChatMessage {
   return { ...message, content } as ChatMessage;
 }
 
-export function fitConversation(parts: ConversationParts, budget: number): FitReport {
+/** Fits the thread, handing the event loop back every few ms (`pause`) while it counts. */
+export async function fitConversation(parts: ConversationParts, budget: number, pause: Pause = pauseEvery()): Promise<FitReport> {
+  // Each message is counted once, however often the fitting asks.
+  const counted = new Map<ChatMessage, number>();
+  const tokensOf = async (message: ChatMessage): Promise<number> => {
+    let tokens = counted.get(message);
+    if (tokens === undefined) {
+      tokens = await messageTokensPausing(message, pause);
+      counted.set(message, tokens);
+    }
+    return tokens;
+  };
+  const sumOf = async (messages: readonly ChatMessage[]): Promise<number> => {
+    let sum = 0;
+    for (const message of messages) sum += await tokensOf(message);
+    return sum;
+  };
   const fixed = [parts.system, ...parts.context, ...(parts.closing ? [parts.closing] : [])];
-  const fixedTokens = fixed.reduce((sum, m) => sum + messageTokens(m), 0);
+  const fixedTokens = await sumOf(fixed);
   const room = Math.max(0, budget - fixedTokens);
   const turns = [...parts.turns];
   const last = turns.length - 1;
@@ -101,24 +195,24 @@ export function fitConversation(parts: ConversationParts, budget: number): FitRe
   // Turns that must stay, each capped to a share so that together they leave room.
   const kept = new Map<number, ChatMessage>();
   let truncatedTurns = 0;
-  const keep = (index: number, share: number, what: string): void => {
+  const keep = async (index: number, share: number, what: string): Promise<void> => {
     const message = turns[index];
     if (message === undefined || kept.has(index)) return;
     const cap = Math.floor(room * share);
-    const content = truncateMiddle(message.content, Math.max(cap - MESSAGE_OVERHEAD, 0), what);
+    const content = await truncateMiddle(message.content, Math.max(cap - MESSAGE_OVERHEAD, 0), what, pause);
     if (content !== message.content) truncatedTurns++;
-    kept.set(index, withContent(message, content));
+    kept.set(index, content === message.content ? message : withContent(message, content));
   };
-  keep(0, 0.3, "issue");
-  keep(last, 0.2, "comment");
-  if (latestPlan > 0) keep(latestPlan, 0.3, "plan");
-  let used = [...kept.values()].reduce((sum, m) => sum + messageTokens(m), 0);
+  await keep(0, 0.3, "issue");
+  await keep(last, 0.2, "comment");
+  if (latestPlan > 0) await keep(latestPlan, 0.3, "plan");
+  let used = await sumOf([...kept.values()]);
 
   // Then the newest turns, walking back, while they fit whole.
   for (let index = last - 1; index > 0; index--) {
     if (kept.has(index)) continue;
     const message = turns[index] as ChatMessage;
-    const tokens = messageTokens(message);
+    const tokens = await tokensOf(message);
     if (used + tokens > room) break;
     kept.set(index, message);
     used += tokens;
@@ -149,7 +243,7 @@ export function fitConversation(parts: ConversationParts, budget: number): FitRe
   if (parts.closing) messages.push(parts.closing);
   return {
     messages,
-    tokens: messages.reduce((sum, m) => sum + messageTokens(m), 0),
+    tokens: await sumOf(messages),
     omittedTurns,
     truncatedTurns,
   };

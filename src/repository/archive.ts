@@ -11,6 +11,14 @@ import { extract as tarExtract } from "tar-stream";
 export interface ArchiveOptions {
   /** Called for each regular file in the archive (path relative to the repo root, size in bytes); only accepted files are kept. */
   readonly accept: (path: string, size: number) => boolean;
+  /**
+   * No accepted entry larger than this is kept. The size is the entry's tar header (what
+   * the archive will actually stream), checked before a byte of it is buffered: the tree's
+   * size, which `accept` may have been judged on, is only what GitHub's listing said.
+   */
+  readonly maxFileBytes: number;
+  /** The size the tree listed for a path, when known: an entry whose header says otherwise is not kept either. */
+  readonly expectedSize?: (path: string) => number | undefined;
   /** Stop keeping files after this many. */
   readonly maxFiles: number;
   /** Stop after this many bytes of kept file content. */
@@ -24,6 +32,8 @@ export interface ArchiveResult {
   readonly files: ReadonlyMap<string, Buffer>;
   /** False if any limit cut the archive short: files after that point were not seen. */
   readonly complete: boolean;
+  /** Accepted entries not kept because their header size is over `maxFileBytes` or not the tree's: path → header size. */
+  readonly oversized: ReadonlyMap<string, number>;
 }
 
 /** Thrown inside the pipeline to stop the download; never escapes `readTarGz`. */
@@ -50,6 +60,7 @@ export async function readTarGz(source: AsyncIterable<Uint8Array>, options: Arch
   const { signal } = options;
   signal?.throwIfAborted();
   const files = new Map<string, Buffer>();
+  const oversized = new Map<string, number>();
   let keptBytes = 0;
   let complete = true;
 
@@ -86,12 +97,29 @@ export async function readTarGz(source: AsyncIterable<Uint8Array>, options: Arch
         entry.resume(); // drained, not kept
         continue;
       }
+      const expected = options.expectedSize?.(path);
+      if (size > options.maxFileBytes || (expected !== undefined && size !== expected)) {
+        oversized.set(path, size);
+        entry.resume();
+        continue;
+      }
       if (files.size >= options.maxFiles || keptBytes + size > options.maxBytes) {
         complete = false;
         break;
       }
+      // tar-stream ends an entry after its header's size; counted anyway, so that no parser
+      // quirk can make one entry hold more than the limit.
       const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      let held = 0;
+      for await (const chunk of entry) {
+        held += (chunk as Buffer).byteLength;
+        if (held > size) break;
+        chunks.push(chunk as Buffer);
+      }
+      if (held > size) {
+        oversized.set(path, held);
+        continue;
+      }
       files.set(path, Buffer.concat(chunks));
       keptBytes += size;
     }
@@ -106,5 +134,5 @@ export async function readTarGz(source: AsyncIterable<Uint8Array>, options: Arch
     gunzip.destroy();
     extract.destroy();
   }
-  return { files, complete };
+  return { files, complete, oversized };
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import ignore, { type Ignore } from "ignore";
+import { GlobRules, isIgnored, parseGlob, type Opinion, type ParsedGlob, type PatternProblem } from "./glob.js";
 
 /**
  * Which files of a repository devbuddy reads. Pure: the caller supplies the repository's
@@ -102,57 +102,31 @@ interface AttributeRule {
 
 /**
  * A .gitattributes pattern as git matches it: like .gitignore, except that a pattern never
- * matches the files inside a matching directory (`docs/` matches nothing; `docs/**` does).
+ * matches the files inside a matching directory (`docs/` matches nothing; `docs/**` does),
+ * and negative patterns are forbidden (git ignores such lines).
  * https://git-scm.com/docs/gitattributes#_description
  */
-function attributePattern(pattern: string): ((path: string) => boolean) | undefined {
-  if (pattern.endsWith("/")) return undefined;
-  const anchored = pattern.includes("/");
-  const body = pattern.startsWith("/") ? pattern.slice(1) : pattern;
-  let source = "";
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i] ?? "";
-    if (body.startsWith("**/", i) && (i === 0 || body[i - 1] === "/")) {
-      source += "(?:.*/)?";
-      i += 2;
-    } else if (body.startsWith("**", i) && i === body.length - 2 && body[i - 1] === "/") {
-      source += ".*";
-      i += 1;
-    } else if (char === "*") {
-      source += "[^/]*";
-      if (body[i + 1] === "*") i += 1;
-    } else if (char === "?") {
-      source += "[^/]";
-    } else if (char === "[") {
-      const close = body.indexOf("]", i + 2);
-      if (close === -1) {
-        source += "\\[";
-      } else {
-        const inner = body.slice(i + 1, close).replace(/^!/, "^").replace(/\\/g, "\\\\");
-        source += `[${inner}]`;
-        i = close;
-      }
-    } else if (char === "\\" && i + 1 < body.length) {
-      source += (body[i + 1] ?? "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-      i += 1;
-    } else {
-      source += char.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-    }
-  }
-  const regex = new RegExp(`^${source}$`);
-  return anchored ? (path) => regex.test(path) : (path) => regex.test(path.slice(path.lastIndexOf("/") + 1));
+function attributePattern(pattern: string): ParsedGlob {
+  if (pattern.startsWith("!")) return { problem: "is negative, which .gitattributes does not allow" };
+  return parseGlob(pattern);
 }
 
-function parseGitattributes(text: string): AttributeRule[] {
+function parseGitattributes(text: string, problems: PatternProblem[]): AttributeRule[] {
   const rules: AttributeRule[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const [pattern, ...tokens] = line.split(/\s+/);
-    // Negative patterns are forbidden in .gitattributes; git ignores such lines.
-    if (pattern === undefined || pattern.startsWith("!")) continue;
-    const matches = attributePattern(pattern);
-    if (!matches) continue;
+    if (line === "" || line.startsWith("#")) return;
+    const [pattern, ...tokens] = line.split(/[ \t]+/);
+    if (pattern === undefined) return;
+    const parsed = attributePattern(pattern);
+    if ("problem" in parsed) {
+      problems.push({ origin: `.gitattributes line ${index + 1}`, pattern, problem: parsed.problem });
+      return;
+    }
+    if ("blank" in parsed) return;
+    const { glob } = parsed;
+    // A directory-only pattern (`docs/`) names no file.
+    if (glob.dirOnly) return;
     const attributes = new Map<string, AttributeState>();
     for (const token of tokens) {
       if (token.startsWith("-")) attributes.set(token.slice(1), false);
@@ -162,8 +136,8 @@ function parseGitattributes(text: string): AttributeRule[] {
         attributes.set(name, value !== "false");
       } else attributes.set(token, true);
     }
-    rules.push({ matches, attributes });
-  }
+    rules.push({ matches: (path) => glob.matches(path), attributes });
+  });
   return rules;
 }
 
@@ -174,29 +148,43 @@ function parseGitattributes(text: string): AttributeRule[] {
 interface IgnoreFile {
   /** "" for the root, else "dir/sub/" (with the trailing slash). */
   readonly prefix: string;
-  readonly rules: Ignore;
+  readonly rules: GlobRules;
 }
 
-/** Git matches paths case-sensitively on the platforms GitHub runs (core.ignorecase=false). */
-const gitignore = (patterns: string | readonly string[]): Ignore => ignore({ ignorecase: false }).add(patterns);
-
+/**
+ * Git matches paths case-sensitively on the platforms GitHub runs (core.ignorecase=false);
+ * so does `GlobRules`.
+ */
 export class PathFilter {
-  readonly #include: Ignore | undefined;
-  readonly #exclude: Ignore;
+  readonly #include: GlobRules | undefined;
+  readonly #exclude: GlobRules;
   readonly #ignoreFiles: readonly IgnoreFile[];
   readonly #attributes: readonly AttributeRule[];
   readonly #maxFileBytes: number;
+  /** Patterns that match nothing because they are invalid or over the caps (see glob.ts), to say so in the answer. */
+  readonly problems: readonly PatternProblem[];
 
   /** gitignoreFiles: contents of .gitignore files by their directory ("" = root); gitattributes: root .gitattributes text. */
   constructor(options: PathFilterOptions, gitignoreFiles: ReadonlyMap<string, string> = new Map(), gitattributes = "") {
-    this.#include = options.include && options.include.length > 0 ? gitignore(options.include) : undefined;
-    this.#exclude = gitignore(options.exclude ?? []);
+    const problems: PatternProblem[] = [];
+    const rulesOf = (lines: readonly string[], origin: string): GlobRules => {
+      const rules = new GlobRules(lines, origin);
+      problems.push(...rules.problems);
+      return rules;
+    };
+    this.#include = options.include && options.include.length > 0 ? rulesOf(options.include, "`paths.include`") : undefined;
+    this.#exclude = rulesOf(options.exclude ?? [], "`paths.exclude`");
     // Shallower files first: a deeper .gitignore has the last word on its own directory.
     this.#ignoreFiles = [...gitignoreFiles]
-      .map(([dir, text]) => ({ prefix: dir.replace(/^\/+|\/+$/g, "") === "" ? "" : `${dir.replace(/^\/+|\/+$/g, "")}/`, rules: gitignore(text) }))
+      .map(([dir, text]) => {
+        const bare = dir.replace(/^\/+|\/+$/g, "");
+        const prefix = bare === "" ? "" : `${bare}/`;
+        return { prefix, rules: rulesOf(text.split("\n"), `${prefix}.gitignore`) };
+      })
       .sort((a, b) => a.prefix.split("/").length - b.prefix.split("/").length);
-    this.#attributes = parseGitattributes(gitattributes);
+    this.#attributes = parseGitattributes(gitattributes, problems);
     this.#maxFileBytes = options.maxFileBytes;
+    this.problems = problems;
   }
 
   /** Why `path` (relative to the repository root) is not read, by its path and size alone; undefined when it is. */
@@ -212,18 +200,23 @@ export class PathFilter {
   }
 
   /**
-   * Every .gitignore on the way down to the file applies, relative to its own directory;
-   * the last one with an opinion (ignore, or a `!` re-include) wins, as in git.
+   * Git walks down from the root: a directory that is ignored is never entered, so nothing
+   * inside it can be re-included. At each level every .gitignore above it applies, relative
+   * to its own directory; the deepest one with an opinion (ignore, or a `!` re-include)
+   * wins, and within a file the last matching line.
+   * https://git-scm.com/docs/gitignore#_description
    */
   #ignored(path: string): boolean {
-    let ignored = false;
+    const depth = path.split("/").length - 1;
+    const combined: Opinion[] = Array.from({ length: depth + 1 }, () => undefined);
     for (const file of this.#ignoreFiles) {
       if (!path.startsWith(file.prefix)) continue;
-      const result = file.rules.test(path.slice(file.prefix.length));
-      if (result.ignored) ignored = true;
-      else if (result.unignored) ignored = false;
+      const offset = file.prefix === "" ? 0 : file.prefix.split("/").length - 1;
+      file.rules.levels(path.slice(file.prefix.length)).forEach((opinion, level) => {
+        if (opinion !== undefined) combined[offset + level] = opinion;
+      });
     }
-    return ignored;
+    return isIgnored(combined);
   }
 
   /** Later .gitattributes lines override earlier ones, attribute by attribute. */

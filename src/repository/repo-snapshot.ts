@@ -1,6 +1,7 @@
 import { isGitHubError } from "../github/errors.js";
 import type { InstallationApi, RepoRef, TreeEntry } from "../github/github-adapter.js";
 import type { Logger } from "../util/logger.js";
+import type { PatternProblem } from "./glob.js";
 import { decodeText, looksBinary, looksGenerated, PathFilter, type SkipReason } from "./path-filter.js";
 
 /**
@@ -50,6 +51,8 @@ export interface RepoSnapshot {
   readonly treeTruncated: boolean;
   /** The text of `LoadSnapshotOptions.pinned` files that exist (and are text), whatever the path filters say. */
   readonly pinned: ReadonlyMap<string, string>;
+  /** Path patterns (.gitignore, .gitattributes, `paths.*`) that match nothing because they are invalid or over the caps. */
+  readonly patternProblems: readonly PatternProblem[];
   skipReason(path: string): SnapshotSkipReason | "missing" | undefined;
   /** Text of a file: from memory, else fetched as a blob (bounded by maxFileBytes, counted by maxBlobFetches); undefined when it is not an eligible text file. */
   read(path: string): Promise<string | undefined>;
@@ -168,9 +171,10 @@ class Snapshot implements RepoSnapshot {
   readonly eligible: readonly SnapshotFile[];
   readonly treeTruncated: boolean;
   readonly pinned: ReadonlyMap<string, string>;
+  readonly patternProblems: readonly PatternProblem[];
   readonly #loaded = new Map<string, string>();
   readonly #pathReasons: ReadonlyMap<string, SkipReason>;
-  readonly #contentReasons = new Map<string, "binary" | "generated">();
+  readonly #contentReasons = new Map<string, "binary" | "generated" | "too-large">();
   readonly #eligibleByPath: ReadonlyMap<string, SnapshotFile>;
   readonly #pending = new Map<string, Promise<string | undefined>>();
   readonly #limits: SnapshotLimits;
@@ -187,6 +191,7 @@ class Snapshot implements RepoSnapshot {
     pathReasons: ReadonlyMap<string, SkipReason>;
     treeTruncated: boolean;
     pinned: ReadonlyMap<string, string>;
+    patternProblems: readonly PatternProblem[];
     limits: SnapshotLimits;
     api: SnapshotApi;
     log: Logger;
@@ -199,6 +204,7 @@ class Snapshot implements RepoSnapshot {
     this.eligible = init.eligible;
     this.treeTruncated = init.treeTruncated;
     this.pinned = init.pinned;
+    this.patternProblems = init.patternProblems;
     this.#pathReasons = init.pathReasons;
     this.#eligibleByPath = new Map(init.eligible.map((file) => [file.path, file]));
     this.#limits = init.limits;
@@ -279,6 +285,15 @@ class Snapshot implements RepoSnapshot {
     return checked.text;
   }
 
+  /**
+   * An archive entry bigger than the limit, or than the tree said: not read, and not
+   * fetched again as a blob (the blob is the same object; the tree's size was wrong).
+   */
+  refuse(path: string, size: number): void {
+    this.#log.warn({ path, size, maxFileBytes: this.#limits.maxFileBytes }, "An archive entry is larger than the limit or than the tree said; not reading it");
+    this.#contentReasons.set(path, "too-large");
+  }
+
   /** Loads `files` as blobs, in order, up to the blob-fetch budget. A rate limit stops the whole load. */
   async fetchBlobs(files: readonly SnapshotFile[], signal: AbortSignal | undefined): Promise<void> {
     const queue = files.slice(0, Math.max(0, this.blobFetchesLeft));
@@ -337,6 +352,7 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
     pathReasons,
     treeTruncated: tree.truncated,
     pinned: rules.pinned,
+    patternProblems: filter.problems,
     limits,
     api,
     log,
@@ -358,16 +374,19 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
   // download budget; gzip makes the real download smaller, never (meaningfully) larger.
   let via: "archive" | "blobs" | "none" = planned.length === 0 ? "none" : treeBytes <= limits.maxDownloadBytes ? "archive" : "blobs";
   if (via === "archive") {
-    const wanted = new Set(planned.map((file) => file.path));
+    const wanted = new Map(planned.map((file) => [file.path, file.size]));
     try {
       const archive = await api.archive(repo, head.sha, {
         accept: (path) => wanted.has(path),
+        maxFileBytes: limits.maxFileBytes,
+        expectedSize: (path) => wanted.get(path),
         maxFiles: limits.maxFiles,
         maxBytes: limits.maxTotalBytes,
         maxDownloadBytes: limits.maxDownloadBytes,
         ...(signal ? { signal } : {}),
       });
       for (const [path, bytes] of archive.files) snapshot.accept(path, bytes);
+      for (const [path, size] of archive.oversized) snapshot.refuse(path, size);
       if (!archive.complete) log.warn({ ...where, kept: archive.files.size }, "The repository archive was cut short by a limit; reading the rest file by file");
     } catch (error) {
       if (signal?.aborted) throw signal.reason;

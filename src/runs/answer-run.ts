@@ -1,7 +1,7 @@
 import { parseComment } from "../comments/comment-format.js";
 import { neutralizeMentions } from "../comments/neutralize-mentions.js";
 import { defuseImages, type ImagePolicy } from "../comments/defuse-images.js";
-import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
+import { cappedNotice, configNotice, REPO_GUIDANCE_PATH, unreadableNotice, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { SystemPromptOptions } from "../conversation/system-prompt.js";
 import { quoteThread, threadToMessages, type ThreadEntry, type ThreadIssue, type ThreadQuotes } from "../conversation/thread-to-messages.js";
 import { factsFor, indexFor, unverifiableFacts, type Grounding } from "../planning/grounding.js";
@@ -27,6 +27,7 @@ import type {
 import { LiveComment, type FinalOutcome, type WrittenPart } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
 import type { FinishReason, ModelError, TokenUsage } from "../streaming/stream-parts.js";
+import { patternNotice } from "../repository/glob.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { authorize, loadRepoConfig, type Authorization } from "./authorize.js";
@@ -212,7 +213,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       .write({ priority: "essential", key: runId }, (w) => w.react(request.repo, request.target, content))
       .catch((error: unknown) => log.warn({ err: error, content }, "reaction failed"));
 
-  const { config, problems, capped, keptPaths } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
+  const { config, problems, capped, keptPaths, unreadable } = await loadRepoConfig(deps.planning.loadConfig, deps.planning.configDefaults, log);
   let authorization: Authorization;
   try {
     authorization = await authorize(api, request, config, log);
@@ -253,7 +254,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     ...(deps.progress ? { onWritten: deps.progress.written } : {}),
   });
   const notes: string[] = [];
-  const configProblem = configNotice(problems, keptPaths) ?? cappedNotice(capped);
+  const configProblem = unreadable !== undefined ? unreadableNotice(unreadable) : (configNotice(problems, keptPaths) ?? cappedNotice(capped));
   if (configProblem) notes.push(configProblem);
   live.setNotes(notes);
 
@@ -346,6 +347,8 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   let guidance: string | undefined;
   let noCode = "The repository could not be read for this answer.";
   try {
+    // Fail closed: without its config, nothing says which files the repository keeps from the model.
+    if (unreadable !== undefined) throw new RepositoryWithheld();
     const view = await deps.planning.loadRepository({
       include: config.include,
       exclude: config.exclude,
@@ -358,13 +361,17 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     deps.planning.indexed?.(view, grounding.index);
     const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0);
     if (skippedNote) notes.push(skippedNote);
+    const patternNote = patternNotice(view.patternProblems ?? []);
+    if (patternNote) notes.push(patternNote);
     if (view.treeTruncated) {
       notes.push("⚠️ GitHub listed only part of this repository's files (its tree is too large), so a file it left out is marked unverified even if it exists.");
     }
     const guidanceText = view.pinned.get(REPO_GUIDANCE_PATH);
-    if (guidanceText?.trim()) guidance = truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
+    if (guidanceText?.trim()) guidance = await truncateMiddle(guidanceText.trim(), GUIDANCE_TOKENS, "guidance");
   } catch (error) {
-    if (isEmptyRepository(error)) {
+    if (error instanceof RepositoryWithheld) {
+      noCode = "The repository's devbuddy config could not be read, so no file of the repository was read for this answer.";
+    } else if (isEmptyRepository(error)) {
       log.info("the repository has no commits yet; planning without code");
       noCode = "The repository has no commits yet.";
       notes.push("📭 This repository has no commits yet, so there is no code to check this answer against.");
@@ -400,7 +407,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
       })
     : undefined;
   const kind = planKindOf(request.triggerComment?.body ?? request.issue.body);
-  const fitted = planMessages({
+  const fitted = await planMessages({
     thread: threadMessages,
     startingContext:
       starting?.text ?? `${noCode} You have no code to check against: say so, and do not claim that any file or symbol exists.`,
@@ -513,3 +520,6 @@ export function usageText(usage: TokenUsage, estimated: boolean): string {
   const shown = total < 1000 ? String(total) : total < 100_000 ? `${(total / 1000).toFixed(1)}k` : `${Math.round(total / 1000)}k`;
   return `${estimated ? "≈" : ""}${shown} tokens`;
 }
+
+/** The repository is not read for this answer: its config could not be read or parsed. */
+class RepositoryWithheld extends Error {}

@@ -60,6 +60,7 @@ export async function loadRepoConfig(load: () => Promise<unknown>, defaults: Rep
     log.warn({ err: caught }, "could not read the repository's devbuddy config");
   }
   const loaded = resolveRepoConfig(raw, defaults, error);
+  if (loaded.unreadable !== undefined) log.warn({ reason: loaded.unreadable }, "repository config unreadable; answering without the repository");
   if (loaded.problems.length > 0) log.warn({ problems: loaded.problems }, "invalid repository config; using defaults");
   return loaded;
 }

@@ -111,9 +111,12 @@ describe("resolveRepoConfig", () => {
     expect(loaded.problems[0]?.problem).toContain('found "just text"');
   });
 
-  it("reports a YAML error from context.config with its first line", () => {
+  // Issue 9, defect 7: this used to fall back to the defaults, which read every file.
+  it("fails closed on a YAML error from context.config: unreadable, with its first line, and no tools", () => {
     const loaded = resolveRepoConfig(undefined, DEFAULTS, new Error("bad indentation of a mapping entry (3:5)\n\n 1 | x\n"));
-    expect(loaded.problems).toEqual([{ field: "", problem: "could not be read: bad indentation of a mapping entry (3:5)" }]);
+    expect(loaded.unreadable).toBe("bad indentation of a mapping entry (3:5)");
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.config.tools).toBe(false);
     expect(loaded.source).toBe("defaults");
   });
 

@@ -25,7 +25,7 @@ afterEach(async () => {
   await gh.close();
 });
 
-const all: ArchiveOptions = { accept: () => true, maxFiles: 100, maxBytes: 10 * MB, maxDownloadBytes: 10 * MB };
+const all: ArchiveOptions = { accept: () => true, maxFiles: 100, maxBytes: 10 * MB, maxFileBytes: 10 * MB, maxDownloadBytes: 10 * MB };
 
 describe("InstallationGitHub reads", () => {
   it("reads a long thread at both ends: the first comments and the newest, from the last page backwards", async () => {

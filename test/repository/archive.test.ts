@@ -9,7 +9,7 @@ import { repositoryTarball } from "../fakes/fake-github.js";
 const TOP = "acme-widgets-1a2b3c4";
 const SHA = "1a2b3c4d5e6f70819203a4b5c6d7e8f901234567";
 
-const unlimited: ArchiveOptions = { accept: () => true, maxFiles: 1000, maxBytes: 1e9, maxDownloadBytes: 1e9 };
+const unlimited: ArchiveOptions = { accept: () => true, maxFiles: 1000, maxBytes: 1e9, maxFileBytes: 1e9, maxDownloadBytes: 1e9 };
 
 /** A GitHub-shaped tarball (pax global header, top directory, directory entries) as a byte source. */
 function tarball(files: Record<string, string | Buffer>): Readable {
@@ -150,5 +150,36 @@ describe("readTarGz", () => {
 
   it("rejects a corrupt archive", async () => {
     await expect(readTarGz(inChunks(Buffer.from("this is not gzip at all")), unlimited)).rejects.toThrow(/header/i);
+  });
+
+  it("checks each entry's header size before buffering it: the tree said 30 bytes, the tarball holds 8 MB", async () => {
+    const big = randomBytes(8 * 1024 * 1024);
+    const source = observed(tarball({ "src/small.py": "x = 1\n", "src/liar.py": big, "src/after.py": "y = 2\n" }));
+    const treeSizes = new Map([
+      ["src/small.py", 6],
+      ["src/liar.py", 30],
+      ["src/after.py", 6],
+    ]);
+    const result = await readTarGz(source.source, { ...unlimited, maxFileBytes: 100_000, accept: (path) => treeSizes.has(path), expectedSize: (path) => treeSizes.get(path) });
+    expect([...result.files.keys()].sort()).toEqual(["src/after.py", "src/small.py"]);
+    expect(result.oversized).toEqual(new Map([["src/liar.py", big.byteLength]]));
+    expect(result.complete).toBe(true);
+    // Drained past, not kept: the whole archive was read to reach the file after it.
+    expect(source.closed).toBe(true);
+  });
+
+  it("keeps no entry over maxFileBytes, whatever the tree said, and no entry whose header disagrees with the tree", async () => {
+    const result = await readTarGz(tarball({ "a.py": "a".repeat(2000), "b.py": "b".repeat(100), "c.py": "c".repeat(10) }), {
+      ...unlimited,
+      maxFileBytes: 1000,
+      expectedSize: (path) => (path === "b.py" ? 99 : undefined),
+    });
+    expect([...result.files.keys()]).toEqual(["c.py"]);
+    expect(result.oversized).toEqual(
+      new Map([
+        ["a.py", 2000],
+        ["b.py", 100],
+      ]),
+    );
   });
 });

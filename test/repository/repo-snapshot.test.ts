@@ -143,6 +143,19 @@ describe("loadSnapshot", () => {
     expect(log.lines.some((line) => line.level === "warn" && /archive/.test(line.message))).toBe(true);
   });
 
+  it("still reads the repository when its rules hold an invalid pattern, and says which", async () => {
+    const gitattributes = `${fixtureText(".gitattributes")}[z-a] binary\n`;
+    const gitignore = `${fixtureText(".gitignore")}src/[z-a]*.py\n`;
+    gh.seedRepoFiles("acme", "agent", { ...fixture, ".gitattributes": gitattributes, ".gitignore": gitignore });
+    const snapshot = await load({ exclude: ["[z-a]"] });
+    expect([...snapshot.loaded.keys()].sort()).toEqual(READABLE);
+    expect(snapshot.patternProblems).toEqual([
+      { origin: "`paths.exclude`", pattern: "[z-a]", problem: "has a reversed range z-a" },
+      { origin: `.gitignore line ${gitignore.split("\n").length - 1}`, pattern: "src/[z-a]*.py", problem: "has a reversed range z-a" },
+      { origin: `.gitattributes line ${gitattributes.split("\n").length - 1}`, pattern: "[z-a]", problem: "has a reversed range z-a" },
+    ]);
+  });
+
   it("never downloads a 300 MB file listed in the tree", async () => {
     gh.seedRepoFiles("acme", "agent", fixture, { hugeFiles: { "data/dump.sql": 300 * MB } });
     const snapshot = await load();

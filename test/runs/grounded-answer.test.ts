@@ -262,13 +262,36 @@ describe("the repository's config", () => {
     expect(github.writes).toEqual([]);
   });
 
-  it("reports YAML that does not parse", async () => {
+  // Issue 9, defect 7: this used to answer with the defaults, reading files the file may exclude.
+  it("answers without the repository when the YAML does not parse, and says so", async () => {
     const { github, model, clock, start } = setup({ config: new Error("bad indentation of a mapping entry (2:3)") });
     const finished = start();
-    (await model.call(0)).text("Plan").finish();
+    const call = await model.call(0);
+    expect(call.options?.tools).toBeUndefined();
+    expect(call.messages[0]?.content).toContain("tools=false");
+    expect(call.messages.map((m) => m.content).join("\n")).not.toContain("agent/ai.py");
+    call.text("Plan").finish();
     await clock.advance(20_000);
     await finished();
-    expect(finalBody(github)).toContain("> - could not be read: bad indentation of a mapping entry (2:3)");
+    expect(github.readsOf("tree")).toEqual([]);
+    expect(github.readsOf("archive")).toEqual([]);
+    expect(github.readsOf("blob")).toEqual([]);
+    expect(finalBody(github)).toContain(
+      "> ⚙️ `.github/devbuddy.yml` could not be read (bad indentation of a mapping entry (2:3)), so devbuddy read no files of the repository for this answer: the paths it excludes are unknown.",
+    );
+  });
+
+  it("still reads the repository when paths.exclude holds an invalid pattern, and says which", async () => {
+    const { github, model, clock, start } = setup({ config: { paths: { exclude: ["[z-a]", "tests/**"] } } });
+    const finished = start();
+    const call = await model.call(0);
+    expect(call.messages[1]?.content).toContain("agent/ai.py");
+    call.text("Plan").finish();
+    await clock.advance(20_000);
+    await finished();
+    expect(finalBody(github)).toContain(
+      "> ⚠️ Some path patterns could not be used, so they matched nothing (as git does with them):\n> - `paths.exclude` line 1: `[z-a]` has a reversed range z-a",
+    );
   });
 
   it("applies model, temperature, instructions and no tools from a valid file", async () => {
