@@ -1,7 +1,7 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Node } from "web-tree-sitter";
 import { isTagged, languageOf, parserFor, type SourceLanguage, type TaggedLanguage } from "./languages.js";
 import { ParseFailures, sharedParsePool, type ParsePool } from "./parse-pool.js";
+import { TimeSlice } from "../util/time-slice.js";
 import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
 
 /**
@@ -1454,24 +1454,6 @@ export interface BuildOptions {
 }
 
 const sharedFailures = new ParseFailures();
-
-/** Counts steps and yields to the event loop once `ms` have passed since the last turn. */
-class TimeSlice {
-  readonly #ms: number;
-  #since = performance.now();
-  #steps = 0;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-  }
-
-  async tick(): Promise<void> {
-    // Reading the clock costs more than a step: look every 256 steps.
-    if ((++this.#steps & 255) !== 0 || performance.now() - this.#since < this.#ms) return;
-    await nextTurn();
-    this.#since = performance.now();
-  }
-}
 
 type Verdict = "confirmed" | "possible" | undefined;
 
