@@ -6,7 +6,7 @@ import { RepoTools } from "../../src/planning/repo-tools.js";
 import { REQUEST, setup } from "../helpers/answer-harness.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
 import { growthRatio, linearBound } from "../helpers/growth.js";
-import { expectLoopFree, startLoopMonitor, LOOP_BOUND_MS } from "../helpers/loop-delay.js";
+import { expectLoopFree, LOOP_BOUND_MS, startLoopMonitor } from "../helpers/loop-delay.js";
 import { memoryRepoView } from "../helpers/memory-repo-view.js";
 
 /**
@@ -73,11 +73,15 @@ describe("callers() in a long inheritance chain", () => {
     const view = memoryRepoView({ "chain.py": chain(4_000), "app.py": "def main():\n    pass\n" });
     const index = await SymbolIndex.build([...view.loaded].map(([path, text]) => ({ path, text })));
     const tools = new RepoTools(view, index, { files: 10, readBytes: 10_000_000 });
-    const results = await expectLoopFree(async () => {
-      const out = [];
-      for (const name of ["C0.m", "C3999.run", "C2000", "m", "C0.m"]) out.push(await tools.execute({ id: name, name: "find_symbol", arguments: JSON.stringify({ name }) }));
-      return out;
-    });
+    // An unrelated delivery arrives as the calls start: it is answered within the bound.
+    const monitor = startLoopMonitor();
+    const arrived = performance.now();
+    const answered = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - arrived), 0));
+    const results = [];
+    for (const name of ["C0.m", "C3999.run", "C2000", "m", "C0.m"]) results.push(await tools.execute({ id: name, name: "find_symbol", arguments: JSON.stringify({ name }) }));
+    const delay = monitor.stop();
+    expect(await answered).toBeLessThan(LOOP_BOUND_MS);
+    expect(delay.maxMs).toBeLessThan(LOOP_BOUND_MS);
     expect(results[0]?.content).toContain("called from 3999 place(s):");
   });
 });
@@ -92,7 +96,7 @@ describe("parsing in worker threads", () => {
     expect(index.lookup("f1")[0]?.path).toBe("big.py");
   });
 
-  it.skip("indexes 30 MB of sources from the workers without holding the loop", async () => {
+  it("indexes 30 MB of sources from the workers without holding the loop", async () => {
     const sources = Object.entries(loadFixtureRepo())
       .filter(([path]) => /\.(py|ts|go)$/.test(path))
       .map(([path, bytes]) => ({ path, text: bytes.toString("utf8") }));
@@ -103,11 +107,10 @@ describe("parsing in worker threads", () => {
         bytes += source.text.length;
       }
     }
-    const monitor = startLoopMonitor();
-    const index = await SymbolIndex.build(files);
-    const delay = monitor.stop();
+    // Parsing is in the workers; what the main thread does (receiving 60,000 results, then
+    // indexing them) must come in slices.
+    const index = await expectLoopFree(() => SymbolIndex.build(files));
     expect(index.fileCount).toBe(files.length);
-    expect(delay.maxMs).toBeLessThan(LOOP_BOUND_MS * 2); // one retry's worth of slack on a shared machine
   }, 240_000);
 
   it("skips a file nested 60,000 levels, names it, and indexes the rest", async () => {
