@@ -5,9 +5,10 @@ import { loadFixtureRepo } from "../test/helpers/fixture-repo.js";
 
 /**
  * Building the symbol index of a repository the size devbuddy loads up front: how fast it
- * parses, and how long the event loop is blocked at a stretch meanwhile. The index is built
- * on the same thread that answers webhooks (GitHub gives up after 10 s) and streams every
- * other answer, so the longest block matters more than the total.
+ * parses, and how long the event loop is blocked at a stretch meanwhile. Files are parsed in
+ * worker threads (parse-pool.ts); the thread that answers webhooks (GitHub gives up after
+ * 10 s) and streams every other answer receives the results and indexes them in slices, so
+ * the longest block matters more than the total.
  *
  * The repository is the agent fixture's source files copied under many directories. Compare
  * the two numbers of one run: machines here are shared and noisy.

@@ -1,6 +1,7 @@
-import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Node } from "web-tree-sitter";
 import { isTagged, languageOf, parserFor, type SourceLanguage, type TaggedLanguage } from "./languages.js";
+import { ParseFailures, sharedParsePool, type ParsePool } from "./parse-pool.js";
+import { TimeSlice } from "../util/time-slice.js";
 import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
 
 /**
@@ -1278,7 +1279,8 @@ const GRAMMARS: Readonly<Record<InferredFamily, Grammar>> = { python, ecmascript
 // ---------------------------------------------------------------------------------------------
 // Extraction
 
-interface FileAnalysis {
+/** What one file tells the index; plain data, so that a worker thread can send it. */
+export interface FileAnalysis {
   readonly symbols: FileSymbols;
   readonly family: LanguageFamily;
   readonly imports: ReadonlyMap<string, ImportBinding>;
@@ -1408,7 +1410,8 @@ function overloadImplementations(definitions: readonly Definition[], stubs: read
   return found;
 }
 
-async function analyzeFile(path: string, text: string): Promise<FileAnalysis | undefined> {
+/** Parses and reads one file (in a worker thread: parse-worker.ts); undefined when no grammar reads it. */
+export async function analyzeFile(path: string, text: string): Promise<FileAnalysis | undefined> {
   const language = languageOf(path);
   if (language === undefined) return undefined;
   const tags = isTagged(language) ? await tagsQueryFor(language) : undefined;
@@ -1440,10 +1443,25 @@ export async function parseFileSymbols(path: string, text: string): Promise<File
 // ---------------------------------------------------------------------------------------------
 // The index
 
-/** About 15 ms of parsing on the machines here. */
-const YIELD_EVERY_CHARS = 32 * 1024;
+/** Longest stretch the index takes on the main thread before it gives the event loop a turn. */
+const SLICE_MS = 8;
+
+export interface BuildOptions {
+  /** Where files are parsed (default: the process-wide pool). */
+  readonly pool?: ParsePool;
+  /** Files known not to parse (default: process-wide). */
+  readonly failures?: ParseFailures;
+}
+
+const sharedFailures = new ParseFailures();
 
 type Verdict = "confirmed" | "possible" | undefined;
+
+/** For one method's `callers()`: the receiver types that run it, and its class's ancestors. */
+interface MethodHierarchy {
+  readonly dispatching: ReadonlySet<string>;
+  readonly ancestors: ReadonlySet<string>;
+}
 
 function isTaggedFamily(family: LanguageFamily): family is TaggedLanguage {
   return family !== "python" && family !== "ecmascript" && family !== "go";
@@ -1592,76 +1610,132 @@ export class SymbolIndex {
   #filesByModule: Map<string, FileAnalysis[]> | undefined;
   /** What `#modulesNamed` found, by "family\u0000specifier". */
   readonly #modulesNamedCache = new Map<string, readonly string[]>();
+  /** Classes by the bases they name; made on first use. */
+  #subclassesOf: Map<string, string[]> | undefined;
   /** What `#resolveOrigin` found, by "path\u0000origin" (null: nothing). */
   readonly #originCache = new Map<string, string | null>();
 
-  private constructor(files: ReadonlyMap<string, FileAnalysis>) {
+  /** Files that could not be parsed (path → why, in words): their definitions and calls are missing. */
+  readonly unparsed: ReadonlyMap<string, string>;
+  /** Every definition, by path then line (`compareDefinitions`). */
+  readonly #all: Definition[] = [];
+
+  private constructor(files: ReadonlyMap<string, FileAnalysis>, unparsed: ReadonlyMap<string, string>) {
     this.#files = files;
     this.fileCount = files.size;
+    this.unparsed = unparsed;
+  }
+
+  /**
+   * Indexes the parsed files, in path order, giving the event loop a turn every
+   * `SLICE_MS`: 30 MB of sources make millions of entries. Definitions go in by path and
+   * line, so every list is in `compareDefinitions` order without sorting it; only the lists
+   * holding Python overload stubs are sorted (a stub comes right after its implementation).
+   */
+  async #assemble(): Promise<void> {
+    const slice = new TimeSlice(SLICE_MS);
     const implementations = new Map<Definition, Definition>();
-    for (const file of files.values()) {
+    const withStubs = new Set<Definition[]>();
+    const foldedWithStubs = new Set<Definition[]>();
+    const add = (map: Map<string, Definition[]>, key: string, definition: Definition, stub: boolean, marked: Set<Definition[]>): void => {
+      addTo(map, key, definition);
+      if (stub) marked.add(map.get(key) as Definition[]);
+    };
+    for (const file of this.#files.values()) {
       for (const [stub, implementation] of file.overloads) implementations.set(stub, implementation);
       const tagged = isTaggedFamily(file.family);
-      for (const definition of file.symbols.definitions) {
-        addTo(this.#byName, definition.name, definition);
-        if (definition.qualifiedName !== definition.name) addTo(this.#byName, definition.qualifiedName, definition);
+      // Stable: definitions on one line keep the order they were found in.
+      const ordered = [...file.symbols.definitions].sort((a, b) => a.startLine - b.startLine);
+      for (const definition of ordered) {
+        await slice.tick();
+        const stub = file.overloads.has(definition);
+        const keys = [definition.name];
+        if (definition.qualifiedName !== definition.name) keys.push(definition.qualifiedName);
         // Ruby's modules (and Rust's) qualify names the code often leaves out: Billing.Invoice.finalize is also Invoice.finalize.
-        if (tagged) for (const suffix of innerSuffixes(definition.qualifiedName)) addTo(this.#byName, suffix, definition);
+        if (tagged) keys.push(...innerSuffixes(definition.qualifiedName));
+        for (const key of keys) {
+          add(this.#byName, key, definition, stub, withStubs);
+          add(this.#byFoldedName, key.toLowerCase(), definition, stub, foldedWithStubs);
+        }
+        this.#all.push(definition);
         if (definition.kind === "method") this.#methods.add(`${ownerOf(definition)}.${definition.name}`);
         if (definition.qualifiedName === definition.name) this.#topLevel.add(`${definition.path}\u0000${definition.name}`);
       }
       for (const call of file.symbols.calls) {
+        await slice.tick();
         addTo(this.#callsByName, call.callee, call);
         const original = call.receiver === undefined ? file.imports.get(call.callee)?.name : undefined;
         if (original !== undefined && original !== call.callee) addTo(this.#callsByName, original, call);
       }
       for (const [cls, bases] of file.bases) {
+        await slice.tick();
         const known = this.#bases.get(cls) ?? new Set<string>();
         for (const base of bases) known.add(base);
         this.#bases.set(cls, known);
       }
     }
-    // Overload stubs come right after their implementation: the first definition found is the one
-    // with a body. Their comparison costs map lookups, so it is used only where there are stubs.
+    if (implementations.size === 0) return;
+    // Overload stubs come right after their implementation: the first definition found is the one with a body.
     const anchor = (definition: Definition): Definition => implementations.get(definition) ?? definition;
-    const lookupOrder =
-      implementations.size === 0
-        ? compareDefinitions
-        : (a: Definition, b: Definition): number =>
-            compareDefinitions(anchor(a), anchor(b)) || Number(implementations.has(a)) - Number(implementations.has(b)) || a.startLine - b.startLine;
-    for (const [name, definitions] of this.#byName) {
-      definitions.sort(lookupOrder);
-      for (const definition of definitions) addTo(this.#byFoldedName, name.toLowerCase(), definition);
+    const lookupOrder = (a: Definition, b: Definition): number =>
+      compareDefinitions(anchor(a), anchor(b)) || Number(implementations.has(a)) - Number(implementations.has(b)) || a.startLine - b.startLine;
+    for (const list of [...withStubs, ...foldedWithStubs]) {
+      await slice.tick();
+      list.sort(lookupOrder);
     }
-    for (const definitions of this.#byFoldedName.values()) definitions.sort(lookupOrder);
   }
 
   /**
    * Parses every supported file (others are skipped); a path given twice keeps its last text.
    *
-   * Parsing runs on the thread that answers webhooks and streams every other answer, at
-   * about 2 MB/s (`npm run bench`): a large repository would block it for many seconds,
-   * longer than GitHub waits for a webhook response. So the work is cut into slices of
-   * `YIELD_EVERY_CHARS` and the event loop gets a turn between them.
+   * Parsing runs in worker threads (`ParsePool`), one file per task, at most as many at once
+   * as the pool has threads. A file that fails there (the parser throws, its worker dies, it
+   * takes longer than its budget) is left out and listed in `unparsed`, and remembered in
+   * `failures`, so that the next build of the same file does not try again: the rest of the
+   * repository is indexed as usual.
    */
-  static async build(files: Iterable<{ readonly path: string; readonly text: string }>): Promise<SymbolIndex> {
+  static async build(files: Iterable<{ readonly path: string; readonly text: string }>, options: BuildOptions = {}): Promise<SymbolIndex> {
+    const pool = options.pool ?? sharedParsePool();
+    const failures = options.failures ?? sharedFailures;
+    const byPath = new Map<string, string>();
+    for (const { path, text } of files) if (languageOf(path) !== undefined) byPath.set(path, text);
+    const paths = [...byPath.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const analyses = new Map<string, FileAnalysis>();
-    let sinceYield = 0;
-    for (const { path, text } of files) {
-      if (sinceYield >= YIELD_EVERY_CHARS) {
-        await nextTurn();
-        sinceYield = 0;
+    const unparsed = new Map<string, string>();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < paths.length; i = next++) {
+        const path = paths[i] as string;
+        const text = byPath.get(path) as string;
+        const known = failures.known(path, text);
+        if (known !== undefined) {
+          unparsed.set(path, known);
+          continue;
+        }
+        const outcome = await pool.parse(path, text);
+        if (outcome.ok) {
+          if (outcome.analysis !== undefined) analyses.set(path, outcome.analysis);
+        } else {
+          unparsed.set(path, outcome.reason);
+          failures.remember(path, text, outcome.reason);
+        }
       }
-      const analysis = await analyzeFile(path, text);
-      if (analysis === undefined) continue;
-      analyses.set(path, analysis);
-      sinceYield += text.length;
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(pool.threads, paths.length)) }, worker));
+    // In path order, whatever order the workers finished in.
+    const ordered = new Map<string, FileAnalysis>();
+    for (const path of paths) {
+      const analysis = analyses.get(path);
+      if (analysis !== undefined) ordered.set(path, analysis);
     }
-    return new SymbolIndex(analyses);
+    const sortedUnparsed = new Map([...unparsed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const index = new SymbolIndex(ordered, sortedUnparsed);
+    await index.#assemble();
+    return index;
   }
 
   allDefinitions(): readonly Definition[] {
-    return [...this.#files.values()].flatMap((file) => file.symbols.definitions).sort(compareDefinitions);
+    return this.#all;
   }
 
   definitionsIn(path: string): readonly Definition[] {
@@ -1673,12 +1747,13 @@ export class SymbolIndex {
   inheritedMember(owner: string, name: string): readonly Definition[] {
     const seen = new Set<string>([owner]);
     const queue = [...(this.#bases.get(owner) ?? [])];
-    for (let cls = queue.shift(); cls !== undefined; cls = queue.shift()) {
+    for (let i = 0; i < queue.length; i++) {
+      const cls = queue[i] as string;
       if (seen.has(cls)) continue;
       seen.add(cls);
       const found = (this.#byName.get(`${cls}.${name}`) ?? []).filter((d) => d.qualifiedName === `${cls}.${name}`);
       if (found.length > 0) return found;
-      queue.push(...(this.#bases.get(cls) ?? []));
+      for (const base of this.#bases.get(cls) ?? []) if (!seen.has(base)) queue.push(base);
     }
     return [];
   }
@@ -1724,10 +1799,13 @@ export class SymbolIndex {
       : [...this.#namesFor(definition.name)].flatMap((name) => this.#callsByName.get(name) ?? []);
     // Ruby's `Cls.new` and Rust's `Cls::new()` are calls of `new`: see whether they make this class.
     const constructions = tagged && definition.kind !== "method" && definition.kind !== "function" ? (this.#callsByName.get("new") ?? []) : [];
+    let hierarchy: MethodHierarchy | undefined;
+    const hierarchyOf = (): MethodHierarchy =>
+      (hierarchy ??= { dispatching: this.#dispatchingClasses(ownerOf(definition), definition.name), ancestors: this.#ancestors(ownerOf(definition)) });
     for (const call of constructions.length === 0 ? candidates : [...candidates, ...constructions]) {
       const file = this.#files.get(call.path);
       if (file === undefined || file.family !== home) continue;
-      const verdict: Verdict = tagged ? taggedVerdict(definition, call) : this.#verdict(definition, call, file);
+      const verdict: Verdict = tagged ? taggedVerdict(definition, call) : this.#verdict(definition, call, file, hierarchyOf);
       if (verdict === "confirmed") confirmed.add(call);
       else if (verdict === "possible") possible.add(call);
     }
@@ -1758,22 +1836,22 @@ export class SymbolIndex {
     return names;
   }
 
-  #verdict(definition: Definition, call: CallSite, file: FileAnalysis): Verdict {
-    if (definition.kind === "method") return this.#methodVerdict(definition, call, file);
+  #verdict(definition: Definition, call: CallSite, file: FileAnalysis, hierarchy: () => MethodHierarchy): Verdict {
+    if (definition.kind === "method") return this.#methodVerdict(definition, call, file, hierarchy());
     if (definition.qualifiedName !== definition.name) return nestedVerdict(definition, call);
     return this.#topLevelVerdict(definition, call, file);
   }
 
-  #methodVerdict(method: Definition, call: CallSite, file: FileAnalysis): Verdict {
+  #methodVerdict(method: Definition, call: CallSite, file: FileAnalysis, hierarchy: MethodHierarchy): Verdict {
     if (call.callee !== method.name || call.receiver === undefined) return undefined;
     const owner = ownerOf(method);
     const receiverType = this.#receiverType(call, file);
     if (receiverType !== undefined) {
-      if (this.#dispatchesTo(receiverType, owner, method.name)) return "confirmed";
+      if (hierarchy.dispatching.has(receiverType)) return "confirmed";
       // Called through a base class or an interface, it may reach this class's override at run
       // time; a call through `super` never does.
       const viaSuper = call.receiver === "super" || call.receiver === "super()";
-      return !viaSuper && this.#inherits(owner, receiverType) ? "possible" : undefined;
+      return !viaSuper && hierarchy.ancestors.has(receiverType) ? "possible" : undefined;
     }
     // `filepath.Walk()`, `api.call()` with `import * as api`, Python's `flask.helpers.f()` with
     // `import flask`: a module's function, not a method.
@@ -1863,30 +1941,45 @@ export class SymbolIndex {
     return types.size === 1 ? types.values().next().value : undefined;
   }
 
-  /** Does calling `method` on a `type` run `owner.method`? Walks up the bases until a class defines it. */
-  #dispatchesTo(type: string, owner: string, method: string): boolean {
-    const seen = new Set<string>();
-    const queue = [type];
-    for (let cls = queue.shift(); cls !== undefined; cls = queue.shift()) {
-      if (cls === owner) return true;
-      if (seen.has(cls) || this.#methods.has(`${cls}.${method}`)) continue;
-      seen.add(cls);
-      queue.push(...(this.#bases.get(cls) ?? []));
+  /**
+   * The classes on which calling `method` runs `owner.method`: `owner` and its (transitive)
+   * subclasses reached without passing one that defines `method` itself. Computed once per
+   * `callers()` by walking down from `owner`, so each call site costs one set lookup: walking
+   * up from every call's receiver type was quadratic in a long inheritance chain.
+   */
+  #dispatchingClasses(owner: string, method: string): ReadonlySet<string> {
+    const found = new Set<string>([owner]);
+    const queue = [owner];
+    for (let i = 0; i < queue.length; i++) {
+      for (const sub of this.#subclasses().get(queue[i] as string) ?? []) {
+        if (found.has(sub) || this.#methods.has(`${sub}.${method}`)) continue;
+        found.add(sub);
+        queue.push(sub);
+      }
     }
-    return false;
+    return found;
   }
 
-  /** Is `ancestor` among the (transitive) bases or implemented interfaces of `cls`? */
-  #inherits(cls: string, ancestor: string): boolean {
-    const seen = new Set<string>();
-    const queue = [...(this.#bases.get(cls) ?? [])];
-    for (let base = queue.shift(); base !== undefined; base = queue.shift()) {
-      if (base === ancestor) return true;
-      if (seen.has(base)) continue;
-      seen.add(base);
-      queue.push(...(this.#bases.get(base) ?? []));
+  /** Classes by the bases they name (the reverse of `#bases`); made on first use. */
+  #subclasses(): ReadonlyMap<string, readonly string[]> {
+    if (this.#subclassesOf === undefined) {
+      this.#subclassesOf = new Map();
+      for (const [cls, bases] of this.#bases) for (const base of bases) addTo(this.#subclassesOf, base, cls);
     }
-    return false;
+    return this.#subclassesOf;
+  }
+
+  /** The (transitive) bases and implemented interfaces of `cls`, once per `callers()`. */
+  #ancestors(cls: string): ReadonlySet<string> {
+    const found = new Set<string>();
+    const queue = [...(this.#bases.get(cls) ?? [])];
+    for (let i = 0; i < queue.length; i++) {
+      const base = queue[i] as string;
+      if (found.has(base)) continue;
+      found.add(base);
+      for (const next of this.#bases.get(base) ?? []) if (!found.has(next)) queue.push(next);
+    }
+    return found;
   }
 
   /**

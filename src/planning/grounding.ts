@@ -6,7 +6,10 @@ import type { CodeFacts } from "./verify-references.js";
 /**
  * The repository as the planner knows it: a view of one commit and its symbol index.
  * The index is built once per view object; a cached snapshot (the same commit, read
- * again for a revision) reuses it.
+ * again for a revision) reuses it. A file that fails to parse is left out of the index
+ * (`SymbolIndex.unparsed`), not the repository; should the build itself fail (no worker
+ * could start), that failure is kept for the view too: trying again on every run of the
+ * same commit would cost the same and fail the same.
  */
 
 export interface Grounding {
@@ -20,8 +23,6 @@ export function indexFor(view: RepoView): Promise<SymbolIndex> {
   const cached = indexes.get(view);
   if (cached) return cached;
   const index = SymbolIndex.build([...view.loaded].map(([path, text]) => ({ path, text })));
-  // A failed build is not cached: the next run tries again.
-  index.catch(() => indexes.delete(view));
   indexes.set(view, index);
   return index;
 }

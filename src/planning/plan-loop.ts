@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ModelClient, StreamOptions } from "../streaming/model-client.js";
 import { ModelError, type ChatMessage, type FinishReason, type TokenUsage, type ToolCall, type ToolSpec } from "../streaming/stream-parts.js";
 import type { Logger } from "../util/logger.js";
@@ -9,7 +10,7 @@ import { countTokens, messageTokens } from "./token-budget.js";
  * the plan or the rounds run out. Text of every round goes to `onText` as it arrives
  * (the live comment); each tool call is announced through `onActivity` first.
  *
- * Bounded: at most `maxToolRounds` rounds may call tools; the round after that is asked
+ * Bounded: at most `maxToolRounds` rounds may call tools, at most `MAX_CALLS_PER_ROUND` calls each; the round after that is asked
  * with tool_choice "none", with a note that the reading budget is spent. A model that
  * calls tools anyway then ends the loop: its text so far is the answer. Every request is
  * resent whole, so the prompt is bounded too: a tool result that would take it past
@@ -58,6 +59,17 @@ export interface PlanLoopResult {
   readonly toolCalls: number;
   /** Which limit ended the reading, if one did. */
   readonly limit?: "rounds" | "files" | "bytes" | "tokens" | "run-tokens";
+}
+
+/**
+ * Tool calls run per model response. The model can ask for any number in one response (100
+ * searches of 30 MB held the event loop for 10 s); the ones past this get a result saying so,
+ * since every call needs an answer.
+ */
+export const MAX_CALLS_PER_ROUND = 8;
+
+export function notRunText(asked: number): string {
+  return `Error: not run. This response asked for ${asked} tool calls; devbuddy runs at most ${MAX_CALLS_PER_ROUND} per response, the first ${MAX_CALLS_PER_ROUND}. Ask again for the ones you still need.`;
 }
 
 /** Finished tool calls shown in the status line. */
@@ -159,8 +171,14 @@ export async function runPlanLoop(input: PlanLoopInput): Promise<PlanLoopResult>
 
     if (roundText.trim().length > 0) asides.push(roundText.trim());
     add({ role: "assistant", content: roundText, toolCalls: calls });
-    for (const call of calls) {
+    for (const [n, call] of calls.entries()) {
       if (input.signal.aborted) break;
+      if (n >= MAX_CALLS_PER_ROUND) {
+        add({ role: "tool", toolCallId: call.id, content: notRunText(calls.length) });
+        continue;
+      }
+      // Each call gets the event loop after the one before: other answers and webhooks go on between them.
+      if (n > 0) await nextTurn();
       const words = describeCall(call);
       input.onActivity(withTrail(words.doing));
       const result = await tools.execute(call);

@@ -1,7 +1,9 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { GlobRules } from "../repository/glob.js";
 import { z } from "zod";
 import type { CallSite, Definition, SymbolIndex } from "../code-index/symbol-index.js";
 import type { ToolCall, ToolSpec } from "../streaming/stream-parts.js";
+import { TimeSlice } from "../util/time-slice.js";
 import { shortSha, type RepoView } from "./repo-view.js";
 import { lineNumbered, linesOf, UNSEEN } from "./starting-context.js";
 
@@ -12,7 +14,12 @@ import { lineNumbered, linesOf, UNSEEN } from "./starting-context.js";
  * act on (never an exception). Limits per run: distinct files read and bytes returned.
  *
  * `search_code` is a literal, case-insensitive search: a regular expression from the
- * model could take exponential time on one line.
+ * model could take exponential time on one line. Searching, listing and looking up symbols
+ * give the event loop a turn every few milliseconds (`TimeSlice`): a search reads every
+ * loaded file, 30 MB in a large repository.
+ *
+ * The byte budget is looked at before a call runs: once it is spent, a call is answered
+ * with that and not run at all (it used to run the whole search, then throw its result away).
  */
 
 export interface ToolLimits {
@@ -158,6 +165,12 @@ function siteText(site: CallSite): string {
   return `${site.path}:${site.line}${site.enclosing ? ` in ${site.enclosing}` : ""}: ${site.text}`;
 }
 
+const BUDGET_USED_UP: ToolResult = {
+  content: "Error: not run: this run's reading budget is used up. Write the plan with what you have.",
+  ok: false,
+  limit: "bytes",
+};
+
 export class RepoTools {
   readonly specs = TOOL_SPECS;
   readonly #view: RepoView;
@@ -190,10 +203,11 @@ export class RepoTools {
     } catch {
       return this.#fail(`The arguments of ${call.name} were not valid JSON: ${label(call.arguments)}`);
     }
+    if (this.#bytes >= this.#limits.readBytes) return BUDGET_USED_UP;
     switch (call.name) {
       case "list_files": {
         const args = argsSchemas.list_files.safeParse(raw);
-        return args.success ? this.#charge(this.#listFiles(args.data.glob)) : this.#invalid(call.name, args.error);
+        return args.success ? this.#charge(await this.#listFiles(args.data.glob)) : this.#invalid(call.name, args.error);
       }
       case "read_file": {
         const args = argsSchemas.read_file.safeParse(raw);
@@ -201,11 +215,11 @@ export class RepoTools {
       }
       case "search_code": {
         const args = argsSchemas.search_code.safeParse(raw);
-        return args.success ? this.#charge(this.#search(args.data.query, args.data.glob)) : this.#invalid(call.name, args.error);
+        return args.success ? this.#charge(await this.#search(args.data.query, args.data.glob)) : this.#invalid(call.name, args.error);
       }
       case "find_symbol": {
         const args = argsSchemas.find_symbol.safeParse(raw);
-        return args.success ? this.#charge(this.#findSymbol(args.data.name)) : this.#invalid(call.name, args.error);
+        return args.success ? this.#charge(await this.#findSymbol(args.data.name)) : this.#invalid(call.name, args.error);
       }
     }
   }
@@ -225,9 +239,7 @@ export class RepoTools {
   /** Counts a result against the byte budget, cutting it to what is left. */
   #charge(result: ToolResult): ToolResult {
     const left = this.#limits.readBytes - this.#bytes;
-    if (left <= 0) {
-      return { content: "Error: this run's reading budget is used up. Write the plan with what you have.", ok: false, limit: "bytes" };
-    }
+    if (left <= 0) return BUDGET_USED_UP;
     const bytes = Buffer.byteLength(result.content);
     if (bytes <= left) {
       this.#bytes += bytes;
@@ -249,9 +261,14 @@ export class RepoTools {
     return (path) => rules.ignores(path);
   }
 
-  #listFiles(glob: string | undefined): ToolResult {
+  async #listFiles(glob: string | undefined): Promise<ToolResult> {
     const matches = this.#matcher(glob);
-    const paths = this.#view.eligible.map((f) => f.path).filter(matches);
+    const slice = new TimeSlice();
+    const paths: string[] = [];
+    for (const file of this.#view.eligible) {
+      await slice.tick();
+      if (matches(file.path)) paths.push(file.path);
+    }
     const shown = paths.slice(0, MAX_LISTED);
     const head = `${paths.length} readable file${paths.length === 1 ? "" : "s"}${glob ? ` matching ${glob}` : ""} at commit ${shortSha(this.#view.sha)}`;
     const more = paths.length > shown.length ? `\n… and ${paths.length - shown.length} more; narrow the glob.` : "";
@@ -301,15 +318,18 @@ export class RepoTools {
     return this.#charge({ content: `${path} lines ${first}-${last} of ${total} (commit ${sha}):\n${body}${rest}`, ok: true });
   }
 
-  #search(query: string, glob: string | undefined): ToolResult {
+  async #search(query: string, glob: string | undefined): Promise<ToolResult> {
     const matches = this.#matcher(glob);
     const needle = query.toLowerCase();
     const hits: string[] = [];
     let total = 0;
+    const slice = new TimeSlice();
     for (const [path, text] of this.#view.loaded) {
+      await slice.tick();
       if (!matches(path)) continue;
       const lines = linesOf(text);
       for (let i = 0; i < lines.length; i++) {
+        await slice.tick();
         const line = lines[i] as string;
         if (!line.toLowerCase().includes(needle)) continue;
         total++;
@@ -326,7 +346,18 @@ export class RepoTools {
     return { content: `${total === 1 ? "1 line contains" : `${total} lines contain`} "${query}"${scope}:\n${hits.join("\n")}${more}`, ok: true };
   }
 
-  #findSymbol(name: string): ToolResult {
+  /** The first definitions whose name contains `needle`, found a slice at a time. */
+  async #similarNames(needle: string): Promise<Definition[]> {
+    const found: Definition[] = [];
+    const slice = new TimeSlice();
+    for (const d of this.#index.allDefinitions()) {
+      await slice.tick();
+      if (d.name.toLowerCase().includes(needle) && found.push(d) >= 12) break;
+    }
+    return found;
+  }
+
+  async #findSymbol(name: string): Promise<ToolResult> {
     // Rust's `Type::f`, PHP's `->`, Ruby's `Class#method` are the index's `Type.f`.
     const clean = name
       .trim()
@@ -344,16 +375,17 @@ export class RepoTools {
       const members = owners.flatMap((o) =>
         this.#index.definitionsIn(o.path).filter((d) => d.qualifiedName.startsWith(`${o.qualifiedName}.`)),
       );
-      const similar = (members.length > 0 ? members : this.#index.allDefinitions().filter((d) => d.name.toLowerCase().includes(needle)))
-        .slice(0, 12)
-        .map((d) => `${d.qualifiedName} (${d.path}:${d.startLine})`);
+      const similar = (members.length > 0 ? members : await this.#similarNames(needle)).slice(0, 12).map((d) => `${d.qualifiedName} (${d.path}:${d.startLine})`);
       const hint = similar.length === 0 ? "" : members.length > 0 ? ` ${owner} has: ${similar.join(", ")}.` : ` Similar names: ${similar.join(", ")}.`;
       return {
         content: `No definition named ${clean} in the ${this.#index.fileCount} files devbuddy parsed at commit ${shortSha(this.#view.sha)}.${hint}`,
         ok: true,
       };
     }
-    const blocks = found.slice(0, MAX_DEFINITIONS).map((d) => {
+    const blocks: string[] = [];
+    for (const d of found.slice(0, MAX_DEFINITIONS)) {
+      // Each definition's callers are a pass over the calls of its name: a turn of the loop between them.
+      if (blocks.length > 0) await nextTurn();
       const { confirmed, possible } = this.#index.callers(d);
       const lines = [`${d.kind} ${d.qualifiedName} defined at ${d.path}:${d.startLine}-${d.endLine}: ${d.signature}`];
       const verb = d.kind === "class" ? "instantiated" : "called";
@@ -364,8 +396,8 @@ export class RepoTools {
         lines.push("possibly here (devbuddy could not tell the receiver's type; check before relying on it):");
         for (const site of possible.slice(0, MAX_SITES)) lines.push(`- ${siteText(site)}`);
       }
-      return lines.join("\n");
-    });
+      blocks.push(lines.join("\n"));
+    }
     const more = found.length > MAX_DEFINITIONS ? `\n… ${found.length - MAX_DEFINITIONS} more definitions; qualify the name.` : "";
     return { content: `${blocks.join("\n\n")}${more}`, ok: true };
   }

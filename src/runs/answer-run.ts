@@ -359,7 +359,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
     live.setActivity(`indexing ${view.loaded.size} files…`);
     grounding = { view, index: await indexFor(view) };
     deps.planning.indexed?.(view, grounding.index);
-    const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0);
+    const skippedNote = unreadNote(view.skipped.get("too-large") ?? 0, view.skipped.get("over-budget") ?? 0, grounding.index.unparsed);
     if (skippedNote) notes.push(skippedNote);
     const patternNote = patternNotice(view.patternProblems ?? []);
     if (patternNote) notes.push(patternNote);
@@ -501,13 +501,33 @@ function limitText(limit: NonNullable<PlanLoopResult["limit"]>, config: RepoConf
  * comment: a maintainer whose repository holds a 300 MB dump should know it was skipped.
  * (Vendored, generated, binary and ignored files are skipped by design and not listed.)
  */
-export function unreadNote(tooLarge: number, overBudget: number): string | undefined {
+export function unreadNote(tooLarge: number, overBudget: number, unparsed: ReadonlyMap<string, string> = new Map()): string | undefined {
   const bits = [
     ...(tooLarge > 0 ? [`${plural(tooLarge, "file")} too large to read`] : []),
     ...(overBudget > 0 ? [`${plural(overBudget, "file")} beyond what one answer loads (the model could still open ${overBudget === 1 ? "it" : "them"})`] : []),
+    ...(unparsed.size > 0 ? [`${plural(unparsed.size, "file")} devbuddy could not parse (${unparsedList(unparsed)})`] : []),
   ];
   if (bits.length === 0) return undefined;
   return `📦 Not read for this answer: ${bits.join(", and ")}. A name defined only there is marked unverified.`;
+}
+
+/** Files the symbol index left out (see `SymbolIndex.unparsed`), named: the first few, each with why. */
+const UNPARSED_NAMED = 5;
+
+function unparsedList(unparsed: ReadonlyMap<string, string>): string {
+  const named = [...unparsed].slice(0, UNPARSED_NAMED).map(([path, reason]) => `${codeSpan(path)}: ${reason}`);
+  const rest = unparsed.size - named.length;
+  return `${named.join("; ")}${rest > 0 ? `; and ${plural(rest, "more file")}` : ""}`;
+}
+
+/** A repository path as inline code: its own backtick runs cannot close the span, line breaks cannot end it. */
+function codeSpan(path: string): string {
+  const flat = path.replace(/[\u0000-\u001f\u007f]+/g, " ");
+  let longest = 0;
+  for (const run of flat.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = "`".repeat(longest + 1);
+  const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 function plural(count: number, noun: string): string {

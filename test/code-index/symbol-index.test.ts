@@ -161,7 +161,7 @@ describe("SymbolIndex.build on a large repository", () => {
     const built = await SymbolIndex.build(files);
     clearImmediate(pending);
     expect(built.fileCount).toBe(files.length);
-    // About once per 32 KB slice (ten here); without slicing the loop turns once, after the build.
+    // Parsed in worker threads, indexed here in slices: the loop turns while both go on.
     expect(turns).toBeGreaterThanOrEqual(5);
   });
 });

@@ -189,6 +189,13 @@ describe("unreadNote", () => {
       "📦 Not read for this answer: 2 files too large to read, and 1,200 files beyond what one answer loads (the model could still open them). A name defined only there is marked unverified.",
     );
   });
+
+  it("names files the symbol index could not parse, as code that their own backticks and line breaks cannot end", () => {
+    const unparsed = new Map(Array.from({ length: 7 }, (_, i) => [i === 0 ? "a/``x`\ny.py" : `f${i}.py`, "nested too deeply to parse"] as const));
+    expect(unreadNote(0, 0, unparsed)).toBe(
+      "📦 Not read for this answer: 7 files devbuddy could not parse (```a/``x` y.py```: nested too deeply to parse; `f1.py`: nested too deeply to parse; `f2.py`: nested too deeply to parse; `f3.py`: nested too deeply to parse; `f4.py`: nested too deeply to parse; and 2 more files). A name defined only there is marked unverified.",
+    );
+  });
 });
 
 describe("visibleThread", () => {
