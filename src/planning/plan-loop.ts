@@ -207,5 +207,5 @@ export function foldAsides(plan: string, asides: readonly string[]): string {
   if (asides.length === 0) return plan;
   const notes = asides.join("\n\n");
   if (plan.trim().length === 0) return notes;
-  return `${plan.replace(/\s+$/, "")}\n\n${ASIDES_SUMMARY}\n\n${notes}\n\n</details>`;
+  return `${plan.trimEnd()}\n\n${ASIDES_SUMMARY}\n\n${notes}\n\n</details>`;
 }
