@@ -30,7 +30,7 @@ function syntheticRepository(targetBytes: number): Array<{ path: string; text: s
 }
 
 describe("symbol index", () => {
-  for (const megabytes of [1, 8]) {
+  for (const megabytes of [1, 8, 30]) {
     it(`indexes ${megabytes} MB of Python, TypeScript and Go`, async () => {
       const files = syntheticRepository(megabytes * 1_000_000);
       await SymbolIndex.build(files.slice(0, 10)); // grammars loaded, JIT warm

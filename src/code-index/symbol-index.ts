@@ -1,7 +1,7 @@
 import type { Node } from "web-tree-sitter";
 import { isTagged, languageOf, parserFor, type SourceLanguage, type TaggedLanguage } from "./languages.js";
 import { ParseFailures, sharedParsePool, type ParsePool } from "./parse-pool.js";
-import { TimeSlice } from "../util/time-slice.js";
+import { sortInSlices, TimeSlice } from "../util/time-slice.js";
 import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
 
 /**
@@ -1697,9 +1697,14 @@ export class SymbolIndex {
   static async build(files: Iterable<{ readonly path: string; readonly text: string }>, options: BuildOptions = {}): Promise<SymbolIndex> {
     const pool = options.pool ?? sharedParsePool();
     const failures = options.failures ?? sharedFailures;
+    // Tens of thousands of files: listed and sorted in slices, not in one stretch.
+    const slice = new TimeSlice(SLICE_MS);
     const byPath = new Map<string, string>();
-    for (const { path, text } of files) if (languageOf(path) !== undefined) byPath.set(path, text);
-    const paths = [...byPath.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const { path, text } of files) {
+      if (languageOf(path) !== undefined) byPath.set(path, text);
+      await slice.tick();
+    }
+    const paths = await sortInSlices([...byPath.keys()], (a, b) => (a < b ? -1 : a > b ? 1 : 0), slice);
     const analyses = new Map<string, FileAnalysis>();
     const unparsed = new Map<string, string>();
     let next = 0;
@@ -1727,6 +1732,7 @@ export class SymbolIndex {
     for (const path of paths) {
       const analysis = analyses.get(path);
       if (analysis !== undefined) ordered.set(path, analysis);
+      await slice.tick();
     }
     const sortedUnparsed = new Map([...unparsed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const index = new SymbolIndex(ordered, sortedUnparsed);
