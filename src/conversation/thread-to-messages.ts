@@ -1,6 +1,6 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
-import { mapYielding } from "../util/yield-loop.js";
+import { mapInSlices } from "../util/time-slice.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
 /**
@@ -180,6 +180,6 @@ export interface ThreadQuotes {
  * keyed by text compare them all with each other.
  */
 export async function quoteThread(issue: ThreadIssue, comments: readonly ThreadEntry[]): Promise<ThreadQuotes> {
-  const quoted = await mapYielding([issue.body, ...comments.map((c) => c.body)], quote);
+  const quoted = await mapInSlices([issue.body, ...comments.map((c) => c.body)], quote);
   return { issue: quoted[0] as QuotedText, comments: new Map(comments.map((c, i) => [c.id, quoted[i + 1] as QuotedText])) };
 }

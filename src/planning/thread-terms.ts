@@ -1,5 +1,5 @@
 import { scanMarkdown } from "../markdown/document.js";
-import { mapYielding } from "../util/yield-loop.js";
+import { mapInSlices } from "../util/time-slice.js";
 
 /**
  * The words of a thread that may name code: what the starting context searches the
@@ -203,7 +203,7 @@ export function extractTerms(texts: readonly WeightedText[], max = 60): Term[] {
 /** The same, one text at a time with the event loop given a turn in between: for a whole thread. */
 export async function extractTermsYielding(texts: readonly WeightedText[], max = 60): Promise<Term[]> {
   const terms: Terms = new Map();
-  await mapYielding(texts, (text) => readText(terms, text));
+  await mapInSlices(texts, (text) => readText(terms, text));
   return ranked(terms, max);
 }
 

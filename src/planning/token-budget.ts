@@ -1,7 +1,6 @@
-import { performance } from "node:perf_hooks";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { countTokens as count } from "gpt-tokenizer/encoding/o200k_base";
 import type { ChatMessage } from "../streaming/stream-parts.js";
+import { TimeSlice } from "../util/time-slice.js";
 
 /**
  * Fitting a thread into the model's context. Tokens are counted with o200k_base (the
@@ -60,22 +59,10 @@ export function countTokens(text: string): number {
 }
 
 /**
- * Hands the event loop back every `sliceMs` of work (issue 9: no stretch over 50 ms).
- * Fitting a thread of 500 comments of 65 KB counts megabytes of text.
+ * `countTokens`, handing the event loop back between chunks once `slice`'s time is up
+ * (issue 9: fitting a thread of 500 comments of 65 KB counts megabytes of text).
  */
-export type Pause = () => Promise<void>;
-
-export function pauseEvery(sliceMs = 10, now: () => number = () => performance.now()): Pause {
-  let since = now();
-  return async () => {
-    if (now() - since < sliceMs) return;
-    await nextTurn();
-    since = now();
-  };
-}
-
-/** `countTokens`, handing the loop back between chunks when `pause` says so. */
-export async function countTokensPausing(text: string, pause: Pause): Promise<number> {
+export async function countTokensPausing(text: string, slice: TimeSlice): Promise<number> {
   let tokens = 0;
   for (let start = 0; start < text.length; ) {
     const end = Math.min(text.length, start + 16 * CHUNK_CHARS);
@@ -84,7 +71,7 @@ export async function countTokensPausing(text: string, pause: Pause): Promise<nu
     while (cut < end) cut = chunkEnd(text, cut);
     tokens += countTokens(text.slice(start, cut));
     start = cut;
-    await pause();
+    await slice.due();
   }
   return tokens;
 }
@@ -100,23 +87,23 @@ export function messageTokens(message: ChatMessage): number {
   return tokens;
 }
 
-async function messageTokensPausing(message: ChatMessage, pause: Pause): Promise<number> {
-  let tokens = MESSAGE_OVERHEAD + (await countTokensPausing(message.content, pause));
+async function messageTokensPausing(message: ChatMessage, slice: TimeSlice): Promise<number> {
+  let tokens = MESSAGE_OVERHEAD + (await countTokensPausing(message.content, slice));
   if (message.role === "assistant") {
-    for (const call of message.toolCalls ?? []) tokens += MESSAGE_OVERHEAD + countTokens(call.name) + (await countTokensPausing(call.arguments, pause));
+    for (const call of message.toolCalls ?? []) tokens += MESSAGE_OVERHEAD + countTokens(call.name) + (await countTokensPausing(call.arguments, slice));
   }
   return tokens;
 }
 
 /** The start and end of `text` within about `maxTokens`, and how many tokens were dropped between them. */
-async function cutMiddle(text: string, maxTokens: number, pause: Pause): Promise<{ head: string; tail: string; left: number }> {
-  const total = await countTokensPausing(text, pause);
+async function cutMiddle(text: string, maxTokens: number, slice: TimeSlice): Promise<{ head: string; tail: string; left: number }> {
+  const total = await countTokensPausing(text, slice);
   // Characters per token of this text, to cut close to the target in one go.
   const ratio = text.length / Math.max(total, 1);
   const keep = Math.max(0, Math.floor(maxTokens * ratio * 0.95));
   const head = text.slice(0, Math.ceil(keep * 0.7));
   const tail = keep - head.length > 0 ? text.slice(text.length - (keep - head.length)) : "";
-  return { head, tail, left: total - (await countTokensPausing(head, pause)) - (await countTokensPausing(tail, pause)) };
+  return { head, tail, left: total - (await countTokensPausing(head, slice)) - (await countTokensPausing(tail, slice)) };
 }
 
 /**
@@ -131,17 +118,17 @@ const QUOTED_TURN = /^([^\n]*)\n(`{3,})\n([\s\S]*)\n\2$/;
  * A person's quoted turn keeps its heading and fences, and the marker goes after the
  * block, where devbuddy's notes are: inside it, it would read as that person's words.
  */
-export async function truncateMiddle(text: string, maxTokens: number, what = "text", pause: Pause = pauseEvery()): Promise<string> {
-  if ((await countTokensPausing(text, pause)) <= maxTokens) return text;
+export async function truncateMiddle(text: string, maxTokens: number, what = "text", slice: TimeSlice = new TimeSlice()): Promise<string> {
+  if ((await countTokensPausing(text, slice)) <= maxTokens) return text;
   const quoted = QUOTED_TURN.exec(text);
   if (quoted) {
     const [, heading = "", fence = "", inner = ""] = quoted;
     const note = (left: number): string => `[devbuddy: ${left} tokens of this ${what} left out to fit the context, where "[…]" stands.]`;
     const frame = countTokens(`${heading}\n${fence}\n\n[…]\n\n${fence}\n${note(999_999)}`);
-    const { head, tail, left } = await cutMiddle(inner, Math.max(0, maxTokens - frame), pause);
+    const { head, tail, left } = await cutMiddle(inner, Math.max(0, maxTokens - frame), slice);
     return `${heading}\n${fence}\n${head}\n[…]\n${tail}\n${fence}\n${note(left)}`;
   }
-  const { head, tail, left } = await cutMiddle(text, maxTokens, pause);
+  const { head, tail, left } = await cutMiddle(text, maxTokens, slice);
   return `${head}\n\n[… ${left} tokens of this ${what} left out to fit the context …]\n\n${tail}`;
 }
 
@@ -168,14 +155,14 @@ function withContent(message: ChatMessage, content: string): ChatMessage {
   return { ...message, content } as ChatMessage;
 }
 
-/** Fits the thread, handing the event loop back every few ms (`pause`) while it counts. */
-export async function fitConversation(parts: ConversationParts, budget: number, pause: Pause = pauseEvery()): Promise<FitReport> {
+/** Fits the thread, handing the event loop back every few ms (`slice`) while it counts. */
+export async function fitConversation(parts: ConversationParts, budget: number, slice: TimeSlice = new TimeSlice()): Promise<FitReport> {
   // Each message is counted once, however often the fitting asks.
   const counted = new Map<ChatMessage, number>();
   const tokensOf = async (message: ChatMessage): Promise<number> => {
     let tokens = counted.get(message);
     if (tokens === undefined) {
-      tokens = await messageTokensPausing(message, pause);
+      tokens = await messageTokensPausing(message, slice);
       counted.set(message, tokens);
     }
     return tokens;
@@ -199,7 +186,7 @@ export async function fitConversation(parts: ConversationParts, budget: number, 
     const message = turns[index];
     if (message === undefined || kept.has(index)) return;
     const cap = Math.floor(room * share);
-    const content = await truncateMiddle(message.content, Math.max(cap - MESSAGE_OVERHEAD, 0), what, pause);
+    const content = await truncateMiddle(message.content, Math.max(cap - MESSAGE_OVERHEAD, 0), what, slice);
     if (content !== message.content) truncatedTurns++;
     kept.set(index, content === message.content ? message : withContent(message, content));
   };

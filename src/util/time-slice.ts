@@ -29,6 +29,19 @@ export class TimeSlice {
   }
 }
 
+/**
+ * Maps items one by one, giving the loop a turn before an item once `slice`'s time is up:
+ * for items that are large on their own (a thread's 500 comments of 65 KB each).
+ */
+export async function mapInSlices<T, R>(items: readonly T[], map: (item: T) => R, slice = new TimeSlice()): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) {
+    await slice.due();
+    results.push(map(item));
+  }
+  return results;
+}
+
 const RUN = 1_024;
 
 /**
