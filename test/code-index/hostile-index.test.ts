@@ -74,7 +74,7 @@ describe("callers() in a long inheritance chain", () => {
     const index = await SymbolIndex.build([...view.loaded].map(([path, text]) => ({ path, text })));
     const tools = new RepoTools(view, index, { files: 10, readBytes: 10_000_000 });
     // An unrelated delivery arrives as the calls start: it is answered within the bound.
-    const monitor = startLoopMonitor();
+    const monitor = await startLoopMonitor();
     const arrived = performance.now();
     const answered = new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - arrived), 0));
     const results = [];

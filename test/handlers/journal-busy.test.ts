@@ -79,7 +79,7 @@ describe("a busy run journal", () => {
       }, 1_000),
     );
 
-    const loop = startLoopMonitor();
+    const loop = await startLoopMonitor();
     const answered = await deliverWebhook({
       url,
       secret: SECRET,

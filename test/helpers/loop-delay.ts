@@ -12,6 +12,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 /** The invariant: no stretch longer than this. */
 export const LOOP_BOUND_MS = 50;
 
+const RESOLUTION_MS = 10;
+
 export interface LoopDelay {
   /** Longest stretch, in ms. */
   readonly maxMs: number;
@@ -21,10 +23,7 @@ export interface LoopDelay {
 
 /** Runs `work` (sync or async) and reports how long the loop was held while it ran. */
 export async function measureLoop<T>(work: () => T | Promise<T>): Promise<{ readonly result: T; readonly delay: LoopDelay }> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
-  // One turn first, so the monitor's timer is armed before the work starts.
-  await new Promise((resolve) => setImmediate(resolve));
+  const histogram = await armedMonitor();
   try {
     const result = await work();
     // The timer must fire once after a synchronous stretch to record it.
@@ -35,6 +34,21 @@ export async function measureLoop<T>(work: () => T | Promise<T>): Promise<{ read
   }
 }
 
+/**
+ * A monitor that has recorded its first sample. Its timer's first firing only sets the
+ * baseline: a stretch that starts before it is not recorded at all (a 200 ms spin right after
+ * `enable()` reads as 10 ms), so a measure taken without waiting could never fail.
+ */
+async function armedMonitor(): Promise<ReturnType<typeof monitorEventLoopDelay>> {
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  histogram.enable();
+  for (let waited = 0; histogram.count < 1; waited += RESOLUTION_MS) {
+    if (waited > 5_000) throw new Error("the event-loop monitor never recorded a sample");
+    await new Promise((resolve) => setTimeout(resolve, RESOLUTION_MS));
+  }
+  return histogram;
+}
+
 function delayOf(histogram: ReturnType<typeof monitorEventLoopDelay>): LoopDelay {
   const ms = (ns: number): number => ns / 1e6;
   // The histogram records the delay beyond the timer's own interval.
@@ -42,9 +56,8 @@ function delayOf(histogram: ReturnType<typeof monitorEventLoopDelay>): LoopDelay
 }
 
 /** A running monitor, for loops measured across a whole scenario (an e2e run, a bench). */
-export function startLoopMonitor(): { stop(): LoopDelay } {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
+export async function startLoopMonitor(): Promise<{ stop(): LoopDelay }> {
+  const histogram = await armedMonitor();
   return {
     stop() {
       histogram.disable();
