@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import type { Logger } from "./logger.js";
 
 /**
@@ -8,9 +8,10 @@ import type { Logger } from "./logger.js";
  * stretch, instead of only deliveries GitHub gave up on. Every window also logs (at debug)
  * the window's and the whole process's delay, which `npm run bench` reads.
  *
- * `monitorEventLoopDelay` samples with a timer every `resolution` ms and records how late
- * each one fired: its max is the longest stretch the loop could not run a timer.
- * https://nodejs.org/api/perf_hooks.html#perf_hooksmonitoreventloopdelayoptions
+ * A timer fires every `RESOLUTION_MS`; each gap between two firings is recorded (in a
+ * perf_hooks histogram), so its max is the longest stretch the loop could not run a timer.
+ * It is not `monitorEventLoopDelay`: that one forgets its last firing on `reset()`, so a
+ * stretch that begins right after a window ends would be recorded nowhere.
  */
 
 export interface LoopDelayReport {
@@ -27,7 +28,7 @@ export interface LoopWatchOptions {
 
 const RESOLUTION_MS = 10;
 
-const report = (histogram: ReturnType<typeof monitorEventLoopDelay>): LoopDelayReport => ({
+const report = (histogram: RecordableHistogram): LoopDelayReport => ({
   p50Ms: round(histogram.percentile(50) / 1e6),
   p99Ms: round(histogram.percentile(99) / 1e6),
   maxMs: round(histogram.max / 1e6),
@@ -36,11 +37,18 @@ const report = (histogram: ReturnType<typeof monitorEventLoopDelay>): LoopDelayR
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 export function watchLoop(options: LoopWatchOptions): { stop(): LoopDelayReport } {
-  const window = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  const total = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  window.enable();
-  total.enable();
+  const window = createHistogram();
+  const total = createHistogram();
+  let last = process.hrtime.bigint();
+  const sampler = setInterval(() => {
+    const now = process.hrtime.bigint();
+    window.record(now - last);
+    total.record(now - last);
+    last = now;
+  }, RESOLUTION_MS);
+  sampler.unref();
   const timer = setInterval(() => {
+    if (window.count === 0) return;
     const current = report(window);
     window.reset();
     if (current.maxMs > options.boundMs) {
@@ -55,8 +63,7 @@ export function watchLoop(options: LoopWatchOptions): { stop(): LoopDelayReport 
   return {
     stop() {
       clearInterval(timer);
-      window.disable();
-      total.disable();
+      clearInterval(sampler);
       return report(total);
     },
   };

@@ -29,6 +29,26 @@ describe("watching the event loop in production", () => {
     expect(total.maxMs).toBeGreaterThanOrEqual(130);
   });
 
+  it("sees a stretch that begins the moment a window ends", async () => {
+    const log = recordingLogger();
+    let held = false;
+    const debug = log.debug;
+    // The first window's report holds the loop itself: the stretch starts right after the reset.
+    log.debug = (first: string | Record<string, unknown>, message?: string) => {
+      debug(first as Record<string, unknown>, message);
+      if (!held) {
+        held = true;
+        holdLoop(150);
+      }
+    };
+    const watch = watchLoop({ log, windowMs: 100, boundMs: 50 });
+    await sleep(450);
+    watch.stop();
+    expect(held).toBe(true);
+    const warning = log.lines.find((l) => l.level === "warn");
+    expect((warning?.fields["loopDelay"] as { maxMs: number } | undefined)?.maxMs).toBeGreaterThanOrEqual(130);
+  });
+
   it("stops: no report after stop()", async () => {
     const log = recordingLogger();
     watchLoop({ log, windowMs: 50, boundMs: 50 }).stop();
