@@ -4,7 +4,7 @@ import type { Settings } from "./config/settings.js";
 import { systemPrompt } from "./conversation/system-prompt.js";
 import { InstallationGitHub, listHookDeliveries, redeliverHookDelivery } from "./github/github-adapter.js";
 import type { MentionEvent } from "./handlers/mention-event.js";
-import { mayMention, parseMention } from "./mentions/parse-mention.js";
+import { MentionReader } from "./mentions/mention-reader.js";
 import { INTERRUPTED_NOTICE, runAnswer } from "./runs/answer-run.js";
 import { authorize, loadRepoConfig } from "./runs/authorize.js";
 import { planRecovery } from "./runs/recovery.js";
@@ -40,6 +40,8 @@ export interface DevbuddyDeps {
   readonly journal?: RunJournal;
   /** GitHub as the App itself (its JWT), for the delivery log. */
   readonly appOctokit?: () => Promise<ProbotOctokit>;
+  /** Reads comments for requests; a long comment in a worker thread (the default). */
+  readonly mentions?: MentionReader;
 }
 
 /** Per-event readers the handler provides (they need Probot's context). */
@@ -86,6 +88,7 @@ const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
 export class Devbuddy {
   readonly #deps: DevbuddyDeps;
   readonly #journal: RunJournal;
+  readonly #mentions: MentionReader;
   /** Aborted at shutdown: recovery stops looking for other processes' runs. */
   readonly #recovery = new AbortController();
   #recovering: Promise<void> | undefined;
@@ -105,6 +108,8 @@ export class Devbuddy {
   constructor(deps: DevbuddyDeps) {
     this.#deps = deps;
     this.#journal = deps.journal ?? new SqliteJournal(":memory:", { log: deps.log });
+    this.#mentions =
+      deps.mentions ?? new MentionReader({ onFallback: (err) => deps.log.warn({ err }, "a worker could not read a long comment; read it on the main thread") });
     this.#snapshots = new SnapshotCache(deps.settings.repository.cacheBytes);
     this.#requests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
     this.#repoRequests = new RequestLimiter({ limit: deps.settings.requests.perUser, windowMs: deps.settings.requests.windowMs, clock: deps.clock });
@@ -178,8 +183,7 @@ export class Devbuddy {
     // devbuddy's own comments come back as webhooks: never an instruction. Other bots
     // get as far as the run, which answers them only if the repository allows them by name.
     if (event.sender.login.toLowerCase() === `${slug}[bot]`.toLowerCase()) return "ignored";
-    if (!mayMention(event.text, slug)) return "ignored";
-    const mention = parseMention(event.text, slug);
+    const mention = await this.#mentions.read(event.text, slug);
     if (!mention) return "ignored";
     if (this.coordinator.closed) throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
 
@@ -515,6 +519,7 @@ export class Devbuddy {
     const stopping = this.coordinator.shutdown();
     await this.#recovering;
     await stopping;
+    await this.#mentions.destroy();
     await this.#journal.close();
   }
 }
