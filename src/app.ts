@@ -78,9 +78,9 @@ const RECOVERY_INTERVAL_MS = 5_000;
 /** A process silent this long is taken to be gone (three missed heartbeats). */
 const SILENT_MS = 3 * RECOVERY_INTERVAL_MS;
 
-/** What a symbol index holds of a view, file by file (its definitions), for measuring. */
-function* definitionsByFile(view: RepoView, index: SymbolIndex): Iterable<unknown> {
-  for (const path of view.loaded.keys()) yield index.definitionsIn(path);
+/** What a symbol index holds of a view, file by file (all of each file's analysis), for measuring. */
+function* analysesByFile(view: RepoView, index: SymbolIndex): Iterable<unknown> {
+  for (const path of view.loaded.keys()) yield index.analysisOf(path);
 }
 
 const newRunId = (): string => randomUUID().replaceAll("-", "").slice(0, 12);
@@ -255,7 +255,7 @@ export class Devbuddy {
           loadConfig: context.sources.loadConfig,
           configDefaults: settings.planner,
           loadRepository: async (request) => {
-            const snapshot = await this.#snapshots.get(
+            const { snapshot, release } = await this.#snapshots.acquire(
               api,
               event.repo,
               {
@@ -268,12 +268,12 @@ export class Devbuddy {
               },
               log,
             );
-            releases.push(this.#snapshots.use(snapshot));
+            releases.push(release);
             return snapshot;
           },
           indexed: (view, index) =>
             void this.#snapshots
-              .holdIndex(view, () => serializedBytes(definitionsByFile(view, index)))
+              .holdIndex(view, () => serializedBytes(analysesByFile(view, index)))
               .catch((error: unknown) => log.warn({ err: error }, "could not measure the symbol index")),
         },
         clock,

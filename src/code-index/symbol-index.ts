@@ -1744,6 +1744,11 @@ export class SymbolIndex {
     return this.#all;
   }
 
+  /** All the index holds of one file (its definitions, call sites, imports…): what measuring its memory reads. */
+  analysisOf(path: string): FileAnalysis | undefined {
+    return this.#files.get(path);
+  }
+
   definitionsIn(path: string): readonly Definition[] {
     return this.#files.get(path)?.symbols.definitions ?? [];
   }

@@ -421,6 +421,11 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
  * - Once that total exceeds `maxBytes`, the least recently used snapshots no run is reading
  *   are dropped. A snapshot larger than `maxBytes` alone is returned but not kept. Runs
  *   holding a dropped snapshot keep using it.
+ * - A load of a commit not held waits while the snapshots runs are reading, plus what the
+ *   loads under way may still read (`limits.maxTotalBytes` each, until they settle), leave
+ *   no room for one more within `maxBytes`: memory is bounded whatever the number of runs.
+ *   A load never waits when no run reads a snapshot and none is loading, so one always
+ *   proceeds; a waiting run's signal ends its wait.
  * - Concurrent `get()`s of one key share one load; a caller's signal aborts its own wait,
  *   not the shared load (another run may still want it). A failed load is not kept.
  */
@@ -435,12 +440,31 @@ export class SnapshotCache {
   readonly #indexBytes = new WeakMap<object, number>();
   /** Runs reading each snapshot now: it is not dropped while any does. */
   readonly #users = new Map<RepoSnapshot, number>();
+  /** What each load under way may still read (its text limit), until it settles. */
+  readonly #loading = new Set<{ readonly bytes: number }>();
+  /** Loads waiting for room, woken whenever memory is given back. */
+  readonly #waiting = new Set<() => void>();
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
   }
 
   async get(api: SnapshotApi, repo: RepoRef, options: LoadSnapshotOptions, log: Logger): Promise<RepoSnapshot> {
+    return (await this.#get(api, repo, options, log, false)).snapshot;
+  }
+
+  /** `get`, with the snapshot marked in use (`use`) before the memory a load reserved is given back. */
+  acquire(api: SnapshotApi, repo: RepoRef, options: LoadSnapshotOptions, log: Logger): Promise<{ readonly snapshot: RepoSnapshot; readonly release: () => void }> {
+    return this.#get(api, repo, options, log, true);
+  }
+
+  async #get(
+    api: SnapshotApi,
+    repo: RepoRef,
+    options: LoadSnapshotOptions,
+    log: Logger,
+    hold: boolean,
+  ): Promise<{ readonly snapshot: RepoSnapshot; readonly release: () => void }> {
     options.signal?.throwIfAborted();
     const head = await resolveHead(api, repo);
     const key = JSON.stringify([
@@ -452,27 +476,52 @@ export class SnapshotCache {
       options.limits,
     ]);
     let entry = this.#entries.get(key);
+    let reservation: { readonly bytes: number } | undefined;
+    if (!entry) {
+      await this.#roomFor(key, options.limits.maxTotalBytes, options.signal, log);
+      // Another run may have started this load while this one waited.
+      entry = this.#entries.get(key);
+    }
     if (entry) {
       this.#entries.delete(key); // re-inserted below: now the most recently used
     } else {
       const { signal: _callerSignal, ...shared } = options;
-      entry = loadAt(api, repo, head, shared, log);
-      entry.then(
+      const started = loadAt(api, repo, head, shared, log);
+      reservation = { bytes: options.limits.maxTotalBytes };
+      this.#loading.add(reservation);
+      started.then(
         (snapshot) => {
-          if (this.#entries.get(key) !== entry) return;
+          if (this.#entries.get(key) !== started) return;
           this.#settled.set(key, snapshot);
           this.#evict(key);
         },
         () => {
-          if (this.#entries.get(key) === entry) this.#entries.delete(key);
+          if (this.#entries.get(key) === started) this.#entries.delete(key);
         },
       );
+      entry = started;
     }
     this.#entries.set(key, entry);
-    const snapshot = await abortable(entry, options.signal);
+    let snapshot: Snapshot;
+    try {
+      snapshot = await abortable(entry, options.signal);
+    } catch (error) {
+      // The reservation lasts as long as the load: this caller stopped waiting, the load goes on.
+      if (reservation) {
+        const held = reservation;
+        void entry.then(
+          () => this.#giveBack(held),
+          () => this.#giveBack(held),
+        );
+      }
+      throw error;
+    }
     snapshot.rebind(api, log);
     this.#evict(key);
-    return snapshot;
+    // In use before the reservation goes: no other load sees the room in between.
+    const release = hold ? this.use(snapshot) : () => undefined;
+    if (reservation) this.#giveBack(reservation);
+    return { snapshot, release };
   }
 
   /** A run reads `snapshot` until it calls the returned function (once): meanwhile it is not dropped. */
@@ -486,7 +535,39 @@ export class SnapshotCache {
       if (left > 0) this.#users.set(snapshot, left);
       else this.#users.delete(snapshot);
       this.#evict(undefined);
+      this.#wake();
     };
+  }
+
+  /** Bytes of the snapshots runs are reading, and what the loads under way may still read. */
+  get committedBytes(): number {
+    let total = 0;
+    for (const snapshot of this.#users.keys()) total += this.#bytesOf(snapshot);
+    for (const reservation of this.#loading) total += reservation.bytes;
+    return total;
+  }
+
+  /** Waits until a load that may read `bytes` fits, nothing is read or loading, or another run started loading `key`. */
+  async #roomFor(key: string, bytes: number, signal: AbortSignal | undefined, log: Logger): Promise<void> {
+    let told = false;
+    while (!this.#entries.has(key) && (this.#users.size > 0 || this.#loading.size > 0) && this.committedBytes + bytes > this.#maxBytes) {
+      if (!told) {
+        told = true;
+        log.info({ committedBytes: this.committedBytes, maxBytes: this.#maxBytes }, "Waiting for memory: the repositories being read fill DEVBUDDY_REPO_CACHE_BYTES");
+      }
+      await abortable(new Promise<void>((resolve) => this.#waiting.add(resolve)), signal);
+    }
+  }
+
+  #giveBack(reservation: { readonly bytes: number }): void {
+    this.#loading.delete(reservation);
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const resolve of waiting) resolve();
   }
 
   /**
