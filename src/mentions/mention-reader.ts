@@ -30,7 +30,13 @@ export interface MentionReaderOptions {
   readonly onFallback?: (reason: unknown) => void;
 }
 
-const IDLE_MS = 30_000;
+/**
+ * A worker that read a megabyte comment holds ~50 MB of heap until it exits: it exits after a
+ * second idle, and its young generation is kept small, so a pasted log does not leave the
+ * process tens of megabytes larger (the size-bomb e2e test bounds the App's memory).
+ */
+const IDLE_MS = 1_000;
+const YOUNG_MB = 8;
 
 export class MentionReader {
   readonly #inlineChars: number;
@@ -50,7 +56,7 @@ export class MentionReader {
   async read(text: string | null | undefined, slug: string): Promise<Mention | null> {
     if (typeof text !== "string" || !mayMention(text, slug)) return null;
     if (text.length <= this.#inlineChars) return parseMention(text, slug);
-    this.#pool ??= new Piscina({ filename: WORKER, minThreads: 0, maxThreads: this.#threads, idleTimeout: IDLE_MS });
+    this.#pool ??= new Piscina({ filename: WORKER, minThreads: 0, maxThreads: this.#threads, idleTimeout: IDLE_MS, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
     try {
       return await this.#pool.run({ text, slug }, { signal: AbortSignal.timeout(this.#budgetMs) });
     } catch (error) {

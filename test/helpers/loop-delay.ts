@@ -69,10 +69,10 @@ export async function startLoopMonitor(): Promise<{ stop(): LoopDelay }> {
 /**
  * Fails when `work` holds the loop longer than `boundMs` at a stretch. These machines are
  * shared: the scheduler can stop a whole process for tens of ms. So a stretch over the
- * bound is measured once more before it counts; a real stall (an algorithm quadratic in
+ * bound is measured up to twice more before it counts; a real stall (an algorithm quadratic in
  * its input holds the loop for seconds) is over the bound every time.
  */
-export async function expectLoopFree<T>(work: () => T | Promise<T>, boundMs = LOOP_BOUND_MS, attempts = 2): Promise<T> {
+export async function expectLoopFree<T>(work: () => T | Promise<T>, boundMs = LOOP_BOUND_MS, attempts = 3): Promise<T> {
   let last: LoopDelay | undefined;
   let result: T | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
