@@ -16,13 +16,17 @@
  *
  * Everything is in memory; nothing here touches the network beyond 127.0.0.1.
  */
-import { createCipheriv, createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { base64Lines, buildTree, fileChunks, gitBlobSha, gitObjectSha, type BuiltTree, type GitFile, type GitTreeEntry } from "./github/git-objects.js";
+import { gzippedArchive } from "./github/tarball.js";
 import { listenOnLoopback } from "./listen.js";
 import { deliverWebhook } from "./webhook-sender.js";
+
+export { gitBlobSha } from "./github/git-objects.js";
+export { repositoryTarball } from "./github/tarball.js";
 
 // ---------------------------------------------------------------------------------------
 // Public types
@@ -697,225 +701,6 @@ const PERMISSION_VIEW: Record<RepoPermission, { permission: string; role_name: s
 };
 
 const PERMISSION_RANK: Record<RepoPermission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
-
-// ---------------------------------------------------------------------------------------
-// Git objects and archives
-// ---------------------------------------------------------------------------------------
-
-/** The sha git gives a file: SHA-1 over `blob <size>\0<content>` (https://git-scm.com/book/en/v2/Git-Internals-Git-Objects). */
-export function gitBlobSha(content: Buffer): string {
-  return gitObjectSha("blob", content);
-}
-
-function gitObjectSha(type: "blob" | "tree" | "commit", body: Buffer): string {
-  return createHash("sha1").update(`${type} ${body.byteLength}\0`).update(body).digest("hex");
-}
-
-/** A file of a seeded commit; `content` is absent for a huge file generated while it is streamed. */
-interface GitFile {
-  path: string;
-  size: number;
-  sha: string;
-  content?: Buffer;
-}
-
-/** An entry of GitHub's tree listing (before URLs are added). */
-interface GitTreeEntry {
-  path: string;
-  type: "blob" | "tree";
-  mode: "100644" | "040000";
-  sha: string;
-  size?: number;
-}
-
-/** Bytes of 45 encode to exactly one 60-character base64 line, so chunks of this size keep GitHub's line breaks aligned. */
-const BASE64_LINE_BYTES = 45;
-const GENERATED_CHUNK_BYTES = BASE64_LINE_BYTES * 1456;
-
-/** Incompressible yet repeatable bytes (an AES-CTR keystream seeded by the path), produced as they are read. */
-function* generatedBytes(seed: string, size: number): Generator<Buffer> {
-  const key = createHash("sha256").update(seed).digest().subarray(0, 16);
-  const cipher = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
-  for (let left = size; left > 0; left -= GENERATED_CHUNK_BYTES) yield cipher.update(Buffer.alloc(Math.min(GENERATED_CHUNK_BYTES, left)));
-}
-
-function* fileChunks(file: GitFile): Generator<Buffer> {
-  if (file.content) yield file.content;
-  else yield* generatedBytes(file.path, file.size);
-}
-
-/** GitHub's base64 (Ruby's `Base64.encode64`): a newline after every 60 characters and at the end. */
-function base64Lines(content: Buffer): string {
-  return (content.toString("base64").match(/.{1,60}/g) ?? []).map((line) => `${line}\n`).join("");
-}
-
-/** Git orders tree entries by name, comparing a directory's name as if it ended in "/". */
-function gitOrder(a: { name: string; dir: boolean }, b: { name: string; dir: boolean }): number {
-  const left = Buffer.from(a.dir ? `${a.name}/` : a.name);
-  const right = Buffer.from(b.dir ? `${b.name}/` : b.name);
-  return Buffer.compare(left, right);
-}
-
-interface BuiltTree {
-  rootSha: string;
-  /** The recursive listing, depth-first in git order (the order of `git ls-tree -r -t` and of `git archive`). */
-  listing: GitTreeEntry[];
-  /** Direct children of each directory ("" = root), for non-recursive listings. */
-  children: Map<string, GitTreeEntry[]>;
-  /** Directory path ("" = root) by tree sha. */
-  dirsBySha: Map<string, string>;
-}
-
-/** Builds git tree objects (real shas) over the files. */
-function buildTree(files: readonly GitFile[]): BuiltTree {
-  interface Node {
-    dirs: Map<string, Node>;
-    files: Map<string, GitFile>;
-  }
-  const root: Node = { dirs: new Map(), files: new Map() };
-  for (const file of files) {
-    const parts = file.path.split("/");
-    let node = root;
-    for (const part of parts.slice(0, -1)) {
-      let next = node.dirs.get(part);
-      if (!next) {
-        next = { dirs: new Map(), files: new Map() };
-        node.dirs.set(part, next);
-      }
-      node = next;
-    }
-    node.files.set(parts.at(-1) ?? "", file);
-  }
-  const listing: GitTreeEntry[] = [];
-  const children = new Map<string, GitTreeEntry[]>();
-  const dirsBySha = new Map<string, string>();
-  const visit = (node: Node, dir: string): string => {
-    const names = [...[...node.dirs.keys()].map((name) => ({ name, dir: true })), ...[...node.files.keys()].map((name) => ({ name, dir: false }))].sort(
-      gitOrder,
-    );
-    const direct: GitTreeEntry[] = [];
-    const body: Buffer[] = [];
-    for (const { name, dir: isDir } of names) {
-      const path = dir === "" ? name : `${dir}/${name}`;
-      if (isDir) {
-        const entry: GitTreeEntry = { path, type: "tree", mode: "040000", sha: "" };
-        listing.push(entry);
-        entry.sha = visit(node.dirs.get(name) as Node, path);
-        direct.push({ ...entry, path: name });
-        body.push(Buffer.from(`40000 ${name}\0`), Buffer.from(entry.sha, "hex"));
-      } else {
-        const file = node.files.get(name) as GitFile;
-        const entry: GitTreeEntry = { path, type: "blob", mode: "100644", sha: file.sha, size: file.size };
-        listing.push(entry);
-        direct.push({ ...entry, path: name });
-        body.push(Buffer.from(`100644 ${name}\0`), Buffer.from(file.sha, "hex"));
-      }
-    }
-    const sha = gitObjectSha("tree", Buffer.concat(body));
-    children.set(dir, direct);
-    dirsBySha.set(sha, dir);
-    return sha;
-  };
-  const rootSha = visit(root, "");
-  return { rootSha, listing, children, dirsBySha };
-}
-
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, "0")}\0`;
-}
-
-/** One ustar header block. https://www.gnu.org/software/tar/manual/html_node/Standard.html */
-function tarHeader(fields: { name: string; prefix?: string; mode: number; size: number; mtime: number; typeflag: string }): Buffer {
-  const block = Buffer.alloc(512);
-  block.write(fields.name, 0, 100, "utf8");
-  block.write(octal(fields.mode, 8), 100);
-  block.write(octal(0, 8), 108); // uid: git archive writes root
-  block.write(octal(0, 8), 116); // gid
-  block.write(octal(fields.size, 12), 124);
-  block.write(octal(fields.mtime, 12), 136);
-  block.write("        ", 148); // the checksum is computed with its own field as spaces
-  block.write(fields.typeflag, 156);
-  block.write("ustar\0", 257);
-  block.write("00", 263);
-  block.write("root", 265);
-  block.write("root", 297);
-  block.write(fields.prefix ?? "", 345, 155, "utf8");
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(`${octal(sum, 7)} `, 148);
-  return block;
-}
-
-/** A pax record, `<length> <key>=<value>\n`, whose length counts its own digits. */
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let length = Buffer.byteLength(body);
-  while (Buffer.byteLength(body) + String(length).length !== length) length = Buffer.byteLength(body) + String(length).length;
-  return `${length}${body}`;
-}
-
-function padding(size: number): Buffer {
-  return Buffer.alloc((512 - (size % 512)) % 512);
-}
-
-/** Header blocks for `name`: ustar's prefix/name split when it fits, else a pax `path` record first. */
-function* entryHeader(name: string, fields: { mode: number; size: number; mtime: number; typeflag: string }): Generator<Buffer> {
-  if (Buffer.byteLength(name) <= 100) {
-    yield tarHeader({ ...fields, name });
-    return;
-  }
-  for (let slash = name.indexOf("/"); slash !== -1; slash = name.indexOf("/", slash + 1)) {
-    const prefix = name.slice(0, slash);
-    const rest = name.slice(slash + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(rest) <= 100 && rest !== "") {
-      yield tarHeader({ ...fields, name: rest, prefix });
-      return;
-    }
-  }
-  const pax = Buffer.from(paxRecord("path", name));
-  yield tarHeader({ name: "PaxHeader", mode: 0o644, size: pax.byteLength, mtime: fields.mtime, typeflag: "x" });
-  yield pax;
-  yield padding(pax.byteLength);
-  yield tarHeader({ ...fields, name: name.slice(0, 100) });
-}
-
-/**
- * A repository archive as `git archive` (and so GitHub's codeload) writes it: a pax global
- * header carrying the commit id, then one top-level directory holding the tree, directories
- * before their contents, padded to tar's 10,240-byte records. Generated lazily: nothing
- * beyond the current chunk is held.
- */
-function* tarEntries(topDir: string, commitSha: string, mtime: number, listing: readonly GitTreeEntry[], files: ReadonlyMap<string, GitFile>): Generator<Buffer> {
-  let written = 0;
-  const emit = function* (chunks: Iterable<Buffer>): Generator<Buffer> {
-    for (const chunk of chunks) {
-      written += chunk.byteLength;
-      yield chunk;
-    }
-  };
-  const comment = Buffer.from(paxRecord("comment", commitSha));
-  yield* emit([tarHeader({ name: "pax_global_header", mode: 0o666, size: comment.byteLength, mtime, typeflag: "g" }), comment, padding(comment.byteLength)]);
-  yield* emit(entryHeader(`${topDir}/`, { mode: 0o775, size: 0, mtime, typeflag: "5" }));
-  for (const entry of listing) {
-    if (entry.type === "tree") {
-      yield* emit(entryHeader(`${topDir}/${entry.path}/`, { mode: 0o775, size: 0, mtime, typeflag: "5" }));
-      continue;
-    }
-    const file = files.get(entry.path) as GitFile;
-    yield* emit(entryHeader(`${topDir}/${entry.path}`, { mode: 0o664, size: file.size, mtime, typeflag: "0" }));
-    yield* emit(fileChunks(file));
-    yield* emit([padding(file.size)]);
-  }
-  yield* emit([Buffer.alloc(1024)]);
-  yield* emit([Buffer.alloc((10240 - (written % 10240)) % 10240)]);
-}
-
-/** A gzip-compressed archive stream (see `tarEntries`). */
-export function repositoryTarball(topDir: string, commitSha: string, mtime: number, files: readonly { path: string; content: Buffer }[]): Readable {
-  const gitFiles = files.map((file) => ({ path: file.path, size: file.content.byteLength, sha: gitBlobSha(file.content), content: file.content }));
-  const tree = buildTree(gitFiles);
-  return Readable.from(tarEntries(topDir, commitSha, mtime, tree.listing, new Map(gitFiles.map((file) => [file.path, file])))).pipe(createGzip());
-}
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const appSlug = options.appSlug ?? "devbuddy";
@@ -1925,7 +1710,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return {
       status: 200,
       headers: { "content-type": "application/x-gzip", "content-disposition": `attachment; filename=${topDir}.tar.gz` },
-      raw: () => Readable.from(tarEntries(topDir, commit.sha, commit.time, commit.tree.listing, commit.files)).pipe(createGzip()),
+      raw: () => gzippedArchive(topDir, commit.sha, commit.time, commit.tree.listing, commit.files),
     };
   }
 
