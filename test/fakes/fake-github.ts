@@ -21,6 +21,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { base64Lines, buildTree, fileChunks, gitBlobSha, gitObjectSha, type BuiltTree, type GitFile, type GitTreeEntry } from "./github/git-objects.js";
+import {
+  REACTION_CONTENTS,
+  type AuthorAssociation,
+  type GitHubApp,
+  type GitHubComment,
+  type GitHubIssue,
+  type GitHubReaction,
+  type GitHubRepository,
+  type GitHubUser,
+  type ReactionContent,
+  type ReactionRollup,
+  type UserType,
+} from "./github/schemas.js";
 import { gzippedArchive } from "./github/tarball.js";
 import { listenOnLoopback } from "./listen.js";
 import { deliverWebhook } from "./webhook-sender.js";
@@ -33,139 +46,19 @@ export { repositoryTarball } from "./github/tarball.js";
 // ---------------------------------------------------------------------------------------
 
 export type RepoPermission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
-export type UserType = "User" | "Bot";
 
-/** https://docs.github.com/rest/reactions/reactions#about-reactions */
-export const REACTION_CONTENTS = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"] as const;
-export type ReactionContent = (typeof REACTION_CONTENTS)[number];
-
-/** GitHub's "simple user" object. */
-export interface GitHubUser {
-  login: string;
-  id: number;
-  node_id: string;
-  avatar_url: string;
-  gravatar_id: string;
-  url: string;
-  html_url: string;
-  followers_url: string;
-  following_url: string;
-  gists_url: string;
-  starred_url: string;
-  subscriptions_url: string;
-  organizations_url: string;
-  repos_url: string;
-  events_url: string;
-  received_events_url: string;
-  type: UserType;
-  site_admin: boolean;
-}
-
-/** The "reaction rollup" embedded in issues and comments. */
-export interface ReactionRollup {
-  url: string;
-  total_count: number;
-  "+1": number;
-  "-1": number;
-  laugh: number;
-  hooray: number;
-  confused: number;
-  heart: number;
-  rocket: number;
-  eyes: number;
-}
-
-/** https://docs.github.com/rest/apps/apps#get-the-authenticated-app */
-export interface GitHubApp {
-  id: number;
-  slug: string;
-  node_id: string;
-  client_id: string;
-  owner: GitHubUser;
-  name: string;
-  description: string;
-  external_url: string;
-  html_url: string;
-  created_at: string;
-  updated_at: string;
-  permissions: Record<string, string>;
-  events: string[];
-  installations_count: number;
-}
-
-/** The repository object as it appears in webhook payloads and `GET /repos/{owner}/{repo}`. */
-export interface GitHubRepository {
-  id: number;
-  node_id: string;
-  name: string;
-  full_name: string;
-  private: boolean;
-  owner: GitHubUser;
-  html_url: string;
-  url: string;
-  default_branch: string;
-  visibility: "public" | "private";
-  open_issues_count: number;
-  /** The many `*_url` templates and counters GitHub also sends. */
-  [field: string]: unknown;
-}
-
-/** https://docs.github.com/rest/issues/issues#get-an-issue */
-export interface GitHubIssue {
-  url: string;
-  repository_url: string;
-  labels_url: string;
-  comments_url: string;
-  events_url: string;
-  html_url: string;
-  id: number;
-  node_id: string;
-  number: number;
-  title: string;
-  user: GitHubUser;
-  labels: unknown[];
-  state: "open" | "closed";
-  locked: boolean;
-  assignee: GitHubUser | null;
-  assignees: GitHubUser[];
-  milestone: null;
-  comments: number;
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  author_association: string;
-  active_lock_reason: string | null;
-  body: string | null;
-  reactions: ReactionRollup;
-  timeline_url: string;
-  performed_via_github_app: GitHubApp | null;
-  state_reason: string | null;
-}
-
-/** https://docs.github.com/rest/issues/comments#get-an-issue-comment */
-export interface GitHubComment {
-  url: string;
-  html_url: string;
-  issue_url: string;
-  id: number;
-  node_id: string;
-  user: GitHubUser;
-  created_at: string;
-  updated_at: string;
-  author_association: string;
-  body: string;
-  reactions: ReactionRollup;
-  performed_via_github_app: GitHubApp | null;
-}
-
-/** https://docs.github.com/rest/reactions/reactions#create-reaction-for-an-issue-comment */
-export interface GitHubReaction {
-  id: number;
-  node_id: string;
-  user: GitHubUser;
-  content: ReactionContent;
-  created_at: string;
-}
+export {
+  REACTION_CONTENTS,
+  type GitHubApp,
+  type GitHubComment,
+  type GitHubIssue,
+  type GitHubReaction,
+  type GitHubRepository,
+  type GitHubUser,
+  type ReactionContent,
+  type ReactionRollup,
+  type UserType,
+} from "./github/schemas.js";
 
 export interface FakeGitHubOptions {
   /** The App's slug; its bot user is `<slug>[bot]`. Default `"devbuddy"`. */
@@ -942,7 +835,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   }
 
   /** https://docs.github.com/graphql/reference/enums#commentauthorassociation */
-  function associationOf(repo: RepoState, login: string): string {
+  function associationOf(repo: RepoState, login: string): AuthorAssociation {
     if (login.toLowerCase() === repo.repository.owner.login.toLowerCase()) return "OWNER";
     const explicit = repo.permissions.get(login.toLowerCase());
     if (explicit && explicit !== "none" && explicit !== "read") return "COLLABORATOR";
@@ -989,7 +882,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const state: IssueState = { issue, repo, commentIds: [] };
     repo.issues.set(number, state);
     repo.repository.open_issues_count += 1;
-    repo.repository["open_issues"] = repo.repository.open_issues_count;
+    repo.repository.open_issues = repo.repository.open_issues_count;
     return state;
   }
 
