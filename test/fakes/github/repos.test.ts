@@ -5,6 +5,16 @@ import { api, gh, withFakeGitHub } from "./harness.js";
 
 withFakeGitHub();
 
+describe("fake GitHub: repositories", () => {
+  it("answers GET /repos/{owner}/{repo} with the full repository: the payload's repository plus its watcher and network counts", async () => {
+    const seeded = gh.seedRepo({ owner: "acme", repo: "widgets" });
+    const res = await api("/repos/acme/widgets");
+    expect(res.status).toBe(200);
+    // https://docs.github.com/rest/repos/repos#get-a-repository (schema "full-repository")
+    expect(res.json).toEqual({ ...seeded, subscribers_count: 0, network_count: 0 });
+  });
+});
+
 describe("fake GitHub: permissions", () => {
   const cases: Array<[RepoPermission, string, string]> = [
     ["admin", "admin", "admin"],

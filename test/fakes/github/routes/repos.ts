@@ -26,10 +26,12 @@ const PERMISSION_VIEW: Record<RepoPermission, { permission: string; role_name: s
 const PERMISSION_RANK: Record<RepoPermission, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 };
 
 export function repoRoutes(router: Router, store: GitHubStore): void {
+  // The full repository object: the one of webhook payloads and listings, plus its watcher and network counts.
   router.route("GET", "/repos/:owner/:repo", (ctx, params) => {
     const repo = repoAccess(store, ctx, params, DOCS.getRepo);
     if ("status" in repo) return repo;
-    return { status: 200, body: clone(repo.repository) };
+    const body: Schemas["full-repository"] = { ...clone(repo.repository), subscribers_count: 0, network_count: 0 };
+    return { status: 200, body };
   });
 
   router.route("GET", "/repos/:owner/:repo/collaborators/:username/permission", (ctx, params) => {
