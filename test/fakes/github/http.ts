@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import type { Schemas } from "./schemas.js";
 
-export const DOCS_ROOT = "https://docs.github.com/rest";
+const DOCS_ROOT = "https://docs.github.com/rest";
 
 export interface Auth {
   /** Lower-cased: `token` or `bearer`. */
@@ -37,7 +37,7 @@ export interface Reply {
 
 export type Params = Record<string, string>;
 
-/** One entry of a 422's `errors`. https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#validation-failed */
+/** One entry of a 422 "Validation Failed" answer's `errors`. */
 export type ValidationErrorItem = NonNullable<Schemas["validation-error"]["errors"]>[number];
 
 /** GitHub's error body: `message`, then the `errors` of a validation failure, then `documentation_url`. */
@@ -51,7 +51,7 @@ export function notFound(documentationUrl: string = DOCS_ROOT): Reply {
   return errorReply(404, "Not Found", documentationUrl);
 }
 
-/** https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#problems-parsing-json */
+/** GitHub's answer to a request body that is not JSON. */
 export function invalidJson(): Reply {
   return errorReply(400, "Problems parsing JSON", DOCS_ROOT);
 }

@@ -119,7 +119,6 @@ interface TeamState {
 
 export class GitHubStore {
   readonly addresses: Addresses;
-  readonly appId: number;
   readonly botUser: GitHubUser;
   readonly app: GitHubApp;
 
@@ -135,7 +134,6 @@ export class GitHubStore {
 
   constructor(addresses: Addresses, app: { id: number; slug: string }) {
     this.addresses = addresses;
-    this.appId = app.id;
     this.botUser = this.userFor(`${app.slug}[bot]`, "Bot");
     this.app = buildApp(addresses, app.id, app.slug, this.userFor(`${app.slug}-owner`));
   }
