@@ -1,5 +1,6 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
+import { longestRun } from "../markdown/fences.js";
 import { mapInSlices } from "../util/time-slice.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
@@ -54,9 +55,7 @@ export interface ThreadOptions {
 
 /** Backticks, at least three, one more than the longest run of them in `text`. */
 function fenceFor(text: string): string {
-  let longest = 0;
-  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
+  return "`".repeat(Math.max(3, longestRun(text, "`") + 1));
 }
 
 /**

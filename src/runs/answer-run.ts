@@ -16,6 +16,7 @@ import { truncateMiddle } from "../planning/token-budget.js";
 import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
 import { answersSinceLastPerson, MAX_BOT_ANSWERS_IN_A_ROW } from "../limits/bot-chain.js";
+import { longestRun } from "../markdown/fences.js";
 import type {
   CommentList,
   InstallationApi,
@@ -523,9 +524,7 @@ function unparsedList(unparsed: ReadonlyMap<string, string>): string {
 /** A repository path as inline code: its own backtick runs cannot close the span, line breaks cannot end it. */
 function codeSpan(path: string): string {
   const flat = path.replace(/[\u0000-\u001f\u007f]+/g, " ");
-  let longest = 0;
-  for (const run of flat.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  const fence = "`".repeat(longest + 1);
+  const fence = "`".repeat(longestRun(flat, "`") + 1);
   const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
   return `${fence}${pad}${flat}${pad}${fence}`;
 }
