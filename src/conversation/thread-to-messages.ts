@@ -1,5 +1,6 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
+import { sameLogin } from "../github/logins.js";
 import { longestRun } from "../markdown/fences.js";
 import { mapInSlices } from "../util/time-slice.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
@@ -109,7 +110,7 @@ function assistantTurn(answer: Answer): ChatMessage | undefined {
 }
 
 export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEntry[], options: ThreadOptions): ChatMessage[] {
-  const isOwn = (c: ThreadEntry): boolean => c.author.toLowerCase() === options.botLogin.toLowerCase();
+  const isOwn = (c: ThreadEntry): boolean => sameLogin(c.author, options.botLogin);
 
   // devbuddy's answers, one per run (a long answer spans several comments), keyed by the
   // comment that starts them; anchored ones also by what they answer.
