@@ -18,6 +18,7 @@ import type { SymbolIndex } from "./code-index/symbol-index.js";
 import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
 import { isGitHubError } from "./github/errors.js";
+import { appLogin, sameLogin } from "./github/logins.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
 import { WriteScheduler } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
@@ -182,7 +183,7 @@ export class Devbuddy {
     const slug = await this.#deps.slug();
     // devbuddy's own comments come back as webhooks: never an instruction. Other bots
     // get as far as the run, which answers them only if the repository allows them by name.
-    if (event.sender.login.toLowerCase() === `${slug}[bot]`.toLowerCase()) return "ignored";
+    if (sameLogin(event.sender.login, appLogin(slug))) return "ignored";
     const mention = await this.#mentions.read(event.text, slug);
     if (!mention) return "ignored";
     if (this.coordinator.closed) throw new ShuttingDownError("devbuddy is shutting down; redeliver this event later");
@@ -249,8 +250,8 @@ export class Devbuddy {
       {
         api,
         model,
-        botLogin: `${slug}[bot]`,
-        systemPrompt: (options) => systemPrompt(`${slug}[bot]`, options),
+        botLogin: appLogin(slug),
+        systemPrompt: (options) => systemPrompt(appLogin(slug), options),
         planning: {
           loadConfig: context.sources.loadConfig,
           configDefaults: settings.planner,
@@ -392,9 +393,9 @@ export class Devbuddy {
     const api = new InstallationGitHub(context.octokit, this.scheduler(event.installationId));
     const issue = { ...event.repo, issueNumber: event.issue.number };
     // What GitHub shows of the run: a write the dead process sent may have landed after all.
-    const botLogin = `${await this.#deps.slug()}[bot]`.toLowerCase();
+    const botLogin = appLogin(await this.#deps.slug());
     const listed = await api.listComments(issue, this.#deps.settings.maxThreadComments);
-    const shown = listed.comments.filter((c) => c.author.toLowerCase() === botLogin);
+    const shown = listed.comments.filter((c) => sameLogin(c.author, botLogin));
     const recovery = planRecovery(run, INTERRUPTED_NOTICE, shown);
     if (recovery.kind === "forget") return this.#journal.runEnded(run.runId);
     if (recovery.kind === "resume") {

@@ -8,8 +8,8 @@ import { extractTags, tagsQueryFor, taggedVerdict } from "./tags.js";
  * The planner's symbol index: the definitions and call sites of a repository's source files,
  * read with tree-sitter, and "who calls this?" answered from the call sites actually found.
  *
- * Name matching alone is what made the predecessor bot claim that methods called the AI
- * client when they did not, so a call only counts as *confirmed* when the receiver's class is
+ * Matching names alone claims calls that do not happen (every `x.call()` would call the AI
+ * client's `call`), so a call only counts as *confirmed* when the receiver's class is
  * known: inferred per file from constructor calls, annotations, struct fields and `self`/`this`
  * (the rules are listed at each language's `typeOf`). A method call whose receiver type is
  * unknown is at most *possible*, and only when the receiver's name looks like the class.
@@ -147,7 +147,11 @@ function deferredMembers(type: string): { readonly untyped: boolean; readonly me
   return { untyped, members: type.slice(untyped ? 2 : 1).split(MIXED_PART) };
 }
 
-/** The type a file alone gives a deferred one: its single class, origins ignored (the rule before origins were recorded). */
+/**
+ * The type a file alone gives a deferred one: its single class, origins ignored. It stands
+ * when none of the origins resolves (`#receiverType`), so an origin the index cannot follow
+ * neither adds a type nor takes one away.
+ */
 function eagerType(type: string): string | undefined {
   const classes = deferredMembers(type).members.filter((member) => !member.startsWith(ORIGIN));
   return classes.length === 1 ? classes[0] : undefined;

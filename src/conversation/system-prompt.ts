@@ -1,3 +1,4 @@
+import { longestRun } from "../markdown/fences.js";
 /**
  * devbuddy's standing instructions. The thread is data: the prompt says so, and says
  * what a good answer looks like for a maintainer reading it in an issue.
@@ -10,17 +11,6 @@ export interface SystemPromptOptions {
   readonly guidance?: string;
   /** `instructions` from `.github/devbuddy.yml`. */
   readonly instructions?: string;
-}
-
-/** The longest run of `char` in `text`. */
-function longestRun(text: string, char: string): number {
-  let longest = 0;
-  let run = 0;
-  for (const c of text) {
-    run = c === char ? run + 1 : 0;
-    longest = Math.max(longest, run);
-  }
-  return longest;
 }
 
 /** Text between `<<<` and `>>>` markers longer than any run of `<` or `>` inside it, so it cannot close them. */

@@ -1,5 +1,7 @@
 import { parseComment } from "../comments/comment-format.js";
 import { hideComments } from "../comments/hidden-text.js";
+import { sameLogin } from "../github/logins.js";
+import { longestRun } from "../markdown/fences.js";
 import { mapInSlices } from "../util/time-slice.js";
 import type { ChatMessage } from "../streaming/stream-parts.js";
 
@@ -54,9 +56,7 @@ export interface ThreadOptions {
 
 /** Backticks, at least three, one more than the longest run of them in `text`. */
 function fenceFor(text: string): string {
-  let longest = 0;
-  for (const run of text.matchAll(/`+/g)) longest = Math.max(longest, run[0].length);
-  return "`".repeat(Math.max(3, longest + 1));
+  return "`".repeat(Math.max(3, longestRun(text, "`") + 1));
 }
 
 /**
@@ -110,7 +110,7 @@ function assistantTurn(answer: Answer): ChatMessage | undefined {
 }
 
 export function threadToMessages(issue: ThreadIssue, comments: readonly ThreadEntry[], options: ThreadOptions): ChatMessage[] {
-  const isOwn = (c: ThreadEntry): boolean => c.author.toLowerCase() === options.botLogin.toLowerCase();
+  const isOwn = (c: ThreadEntry): boolean => sameLogin(c.author, options.botLogin);
 
   // devbuddy's answers, one per run (a long answer spans several comments), keyed by the
   // comment that starts them; anchored ones also by what they answer.

@@ -1,4 +1,5 @@
 import { parseComment } from "../comments/comment-format.js";
+import { sameLogin } from "../github/logins.js";
 
 /**
  * Two Apps that answer each other loop: devbuddy answers a bot, the bot answers devbuddy
@@ -20,7 +21,7 @@ export function answersSinceLastPerson(comments: readonly ChainComment[], botLog
   const runs = new Set<string>();
   for (let i = comments.length - 1; i >= 0; i--) {
     const comment = comments[i] as ChainComment;
-    if (comment.author.toLowerCase() === botLogin.toLowerCase()) runs.add(parseComment(comment.body)?.meta.run ?? `comment ${i}`);
+    if (sameLogin(comment.author, botLogin)) runs.add(parseComment(comment.body)?.meta.run ?? `comment ${i}`);
     else if (comment.authorType !== "Bot") break;
   }
   return runs.size;

@@ -6,10 +6,10 @@ import { mayMention, parseMention, type Mention } from "./parse-mention.js";
 
 /**
  * Reads a comment for a request to devbuddy on the webhook path without holding the event
- * loop (issue 9). A comment that names devbuddy is read with the Markdown reader: in time
- * linear in its length, but a 64 KB comment of hostile emphasis or brackets still takes
- * 15–30 ms, and a burst of them arriving together would hold the loop for their sum. So a
- * comment up to `inlineChars` is read here (well under a millisecond), a longer one in a
+ * loop (README, "Security model"). A comment that names devbuddy is read with the Markdown
+ * reader: in time linear in its length, but a 64 KB comment of hostile emphasis or brackets
+ * still takes 15–30 ms, and a burst of them arriving together would hold the loop for their
+ * sum. So a comment up to `inlineChars` is read here (well under a millisecond), a longer one in a
  * worker thread (piscina). If the worker cannot read it (it died, or took longer than
  * `budgetMs` because a burst queued ahead of it), the comment is read here after a turn of
  * the loop: a request is never dropped because a worker failed.

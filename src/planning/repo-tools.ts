@@ -19,7 +19,8 @@ import { lineNumbered, linesOf, UNSEEN } from "./starting-context.js";
  * loaded file, 30 MB in a large repository.
  *
  * The byte budget is looked at before a call runs: once it is spent, a call is answered
- * with that and not run at all (it used to run the whole search, then throw its result away).
+ * with that and not run at all: a search whose result cannot be returned would read every
+ * loaded file for nothing.
  */
 
 export interface ToolLimits {

@@ -1,4 +1,5 @@
 import type { CallSite, Definition, SymbolIndex } from "../code-index/symbol-index.js";
+import { extensionOf } from "../repository/extension.js";
 import { shortSha, type RepoView } from "./repo-view.js";
 import type { Term } from "./thread-terms.js";
 import { countTokens } from "./token-budget.js";
@@ -75,12 +76,6 @@ export function lineNumbered(text: string, start = 1, end?: number): string {
   const out: string[] = [];
   for (let n = Math.max(start, 1); n <= last; n++) out.push(`${String(n).padStart(width)}| ${lines[n - 1] ?? ""}`);
   return out.join("\n");
-}
-
-function extensionOf(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
 }
 
 function fence(path: string): string {

@@ -60,7 +60,7 @@ export function countTokens(text: string): number {
 
 /**
  * `countTokens`, handing the event loop back between chunks once `slice`'s time is up
- * (issue 9: fitting a thread of 500 comments of 65 KB counts megabytes of text).
+ * (fitting a thread of 500 comments of 65 KB counts megabytes of text).
  */
 export async function countTokensPausing(text: string, slice: TimeSlice): Promise<number> {
   let tokens = 0;

@@ -1,4 +1,5 @@
 import { scanMarkdown, type LinkToken, type MarkdownDocument, type ProseBlock } from "../markdown/document.js";
+import { extensionOf } from "../repository/extension.js";
 
 /**
  * Checks every file and symbol a plan names against the commit devbuddy read, in every live
@@ -120,6 +121,11 @@ const COMMON_EXTENSIONS = new Set([
 ]);
 
 
+/** What a name says its file is: its extension, or a dotfile's name (`.env` names a file as `app.env` does). */
+function fileKind(name: string): string {
+  return extensionOf(name, { dotfile: "name" });
+}
+
 function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
@@ -128,11 +134,6 @@ function blobUrl(facts: CodeFacts, path: string, start?: number, end?: number): 
   const base = `${facts.htmlUrl.replace(/\/+$/, "")}/blob/${facts.sha}/${encodePath(path)}`;
   if (start === undefined) return base;
   return end !== undefined && end !== start ? `${base}#L${start}-L${end}` : `${base}#L${start}`;
-}
-
-function extensionOf(name: string): string {
-  const dot = name.lastIndexOf(".");
-  return dot > name.lastIndexOf("/") ? name.slice(dot + 1).toLowerCase() : "";
 }
 
 /** The commit's tree, keyed case-insensitively, built once per text checked. */
@@ -158,7 +159,7 @@ function treeOf(facts: CodeFacts): Tree {
     else if (!found.includes(path)) found.push(path);
   };
   for (const path of facts.paths) {
-    const extension = extensionOf(path);
+    const extension = fileKind(path);
     if (extension !== "") extensions.add(extension);
     add(files, path, path);
     add(fileNames, path.slice(path.lastIndexOf("/") + 1), path);
@@ -185,7 +186,7 @@ function resolvePath(span: string, tree: Tree): Resolution {
   const bare = span.replace(/^\.\//, "").replace(/(?::\d+(?:-\d+)?|#L\d+(?:-L\d+)?)$/, "");
   const isDirectory = bare.endsWith("/");
   const name = bare.replace(/\/+$/, "");
-  if (!isDirectory && !name.includes("/") && !tree.extensions.has(extensionOf(name))) return "not-a-reference";
+  if (!isDirectory && !name.includes("/") && !tree.extensions.has(fileKind(name))) return "not-a-reference";
 
   const key = name.toLowerCase();
   const files = isDirectory ? [] : located(name, (name.includes("/") ? tree.files : tree.fileNames).get(key) ?? []);
@@ -282,7 +283,7 @@ function resolve(span: string, tree: Tree): Resolution {
   const asSymbol = resolveSymbol(name, call !== null, platform, tree.facts);
   if (typeof asSymbol === "object") return asSymbol;
   // A file of a well-known kind is a claim about a file, whatever module shares its stem (`path.ts`).
-  if (asPath === "missing" && COMMON_EXTENSIONS.has(extensionOf(name))) return "missing";
+  if (asPath === "missing" && COMMON_EXTENSIONS.has(fileKind(name))) return "missing";
   if (platform) return "not-a-reference";
   return asPath === "missing" ? "missing" : asSymbol;
 }

@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { extensionOf } from "./extension.js";
 import { GlobRules, isIgnored, parseGlob, type Opinion, type ParsedGlob, type PatternProblem } from "./glob.js";
 
 /**
@@ -81,12 +82,6 @@ const BINARY_EXTENSIONS = new Set(
 
 /** Prose files may have long lines (one paragraph per line) without being minified. */
 const PROSE_EXTENSIONS = new Set(["md", "markdown", "mdx", "rst", "txt", "adoc"]);
-
-function extensionOf(path: string): string {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  const dot = name.lastIndexOf(".");
-  return dot <= 0 ? "" : name.slice(dot + 1).toLowerCase();
-}
 
 // ---------------------------------------------------------------------------------------
 // .gitattributes

@@ -15,7 +15,9 @@ import { extractTermsYielding, type Term } from "../planning/thread-terms.js";
 import { truncateMiddle } from "../planning/token-budget.js";
 import { referenceSummary, verifyReferences, type CodeFacts } from "../planning/verify-references.js";
 import { isEmptyRepository } from "../github/errors.js";
+import { sameLogin } from "../github/logins.js";
 import { answersSinceLastPerson, MAX_BOT_ANSWERS_IN_A_ROW } from "../limits/bot-chain.js";
+import { longestRun } from "../markdown/fences.js";
 import type {
   CommentList,
   InstallationApi,
@@ -164,13 +166,13 @@ export function visibleThread(listed: CommentList): { comments: ThreadEntry[]; g
 
 function alreadyAnswered(comments: readonly ThreadEntry[], botLogin: string, triggerKey: string): boolean {
   return comments.some(
-    (c) => c.author.toLowerCase() === botLogin.toLowerCase() && parseComment(c.body)?.meta.trigger === triggerKey,
+    (c) => sameLogin(c.author, botLogin) && parseComment(c.body)?.meta.trigger === triggerKey,
   );
 }
 
 /** Terms from the thread, the request weighing most: what the starting context looks for. */
 async function threadTerms(request: AnswerRequest, thread: readonly ThreadEntry[], botLogin: string, quoted: ThreadQuotes): Promise<Term[]> {
-  const human = thread.filter((c) => c.author.toLowerCase() !== botLogin.toLowerCase());
+  const human = thread.filter((c) => !sameLogin(c.author, botLogin));
   return extractTermsYielding([
     { text: `${request.issue.title}\n${quoted.issue.text}`, weight: 2 },
     ...human.map((c) => ({ text: quoted.comments.get(c.id)?.text ?? "", weight: c.id === request.triggerComment?.id ? 3 : 1 })),
@@ -294,7 +296,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
   }
   // This run's own comment, posted while it was queued, is neither an earlier answer nor one to a bot.
   const others = started
-    ? listed.comments.filter((c) => c.author.toLowerCase() !== deps.botLogin.toLowerCase() || parseComment(c.body)?.meta.run !== runId)
+    ? listed.comments.filter((c) => !sameLogin(c.author, deps.botLogin) || parseComment(c.body)?.meta.run !== runId)
     : listed.comments;
   // A hidden answer is still an answer: the check sees every comment read.
   if (alreadyAnswered(others, deps.botLogin, request.triggerKey)) {
@@ -341,7 +343,7 @@ export async function runAnswer(request: AnswerRequest, handle: RunHandle, deps:
 
   // Read the repository while the comment is being posted: the reader sees it at once.
   // A thread can be 500 comments of 65 KB: read one at a time, the event loop free in between.
-  const quoted = await quoteThread(request.issue, thread.filter((c) => c.author.toLowerCase() !== deps.botLogin.toLowerCase()));
+  const quoted = await quoteThread(request.issue, thread.filter((c) => !sameLogin(c.author, deps.botLogin)));
   const terms = await threadTerms(request, thread, deps.botLogin, quoted);
   let grounding: Grounding | undefined;
   let guidance: string | undefined;
@@ -523,9 +525,7 @@ function unparsedList(unparsed: ReadonlyMap<string, string>): string {
 /** A repository path as inline code: its own backtick runs cannot close the span, line breaks cannot end it. */
 function codeSpan(path: string): string {
   const flat = path.replace(/[\u0000-\u001f\u007f]+/g, " ");
-  let longest = 0;
-  for (const run of flat.match(/`+/g) ?? []) longest = Math.max(longest, run.length);
-  const fence = "`".repeat(longest + 1);
+  const fence = "`".repeat(longestRun(flat, "`") + 1);
   const pad = flat.startsWith("`") || flat.endsWith("`") ? " " : "";
   return `${fence}${pad}${flat}${pad}${fence}`;
 }

@@ -1,5 +1,6 @@
 import { resolveRepoConfig, type LoadedRepoConfig, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
 import type { InstallationApi, RepoPermission, RepoRef } from "../github/github-adapter.js";
+import { sameBot, sameLogin } from "../github/logins.js";
 import type { Logger } from "../util/logger.js";
 
 /**
@@ -25,15 +26,13 @@ function mayTrigger(permission: RepoPermission): boolean {
 }
 
 export async function authorize(api: Pick<InstallationApi, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
-  const login = who.sender.toLowerCase();
   if (who.senderType === "Bot") {
     // GitHub Apps comment as `<slug>[bot]`; a config may name them either way.
-    const bare = (name: string): string => name.toLowerCase().replace(/\[bot\]$/, "");
-    const allowed = config.triggers.bots.some((bot) => bare(bot) === bare(login));
+    const allowed = config.triggers.bots.some((bot) => sameBot(bot, who.sender));
     log.info({ sender: who.sender, allowed }, "mention by a bot");
     return allowed ? "allowed" : "ignored";
   }
-  if (config.triggers.users.some((user) => user.toLowerCase() === login)) return "allowed";
+  if (config.triggers.users.some((user) => sameLogin(user, who.sender))) return "allowed";
   const permission = await api.permission(who.repo, who.sender);
   if (mayTrigger(permission)) return "allowed";
   for (const team of config.triggers.teams) {

@@ -1,3 +1,4 @@
+import { backoffDelay, type Backoff } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { isGitHubError, type RateLimitInfo } from "../github/errors.js";
@@ -68,6 +69,7 @@ interface Pending {
 export class WriteScheduler {
   readonly #opts: WriteSchedulerOptions;
   readonly #budget: WriteBudget;
+  readonly #backoff: Backoff;
   #queue: Pending[] = [];
   #seq = 0;
   #inFlight = false;
@@ -80,6 +82,15 @@ export class WriteScheduler {
   constructor(opts: WriteSchedulerOptions) {
     this.#opts = opts;
     this.#budget = new WriteBudget(opts.limits, opts.clock.now());
+    // At least a second, as long as GitHub asks, or a doubling pause when it names no time.
+    this.#backoff = {
+      baseMs: opts.secondaryPauseMs,
+      minMs: opts.retryAfterBaseMs,
+      maxMs: opts.maxPauseMs,
+      serverWait: "instead",
+      secondMs: opts.retryAfterBaseMs,
+      ...(opts.epochSeconds ? { epochSeconds: opts.epochSeconds } : {}),
+    };
   }
 
   schedule<T>(request: SlotRequest, write: () => Promise<T>): Promise<T> {
@@ -247,18 +258,9 @@ export class WriteScheduler {
   }
 
   #pause(info: RateLimitInfo): void {
-    const { clock, retryAfterBaseMs, secondaryPauseMs, maxPauseMs, log } = this.#opts;
+    const { clock, log } = this.#opts;
     this.#consecutiveLimits++;
-    let pauseMs: number;
-    if (info.retryAfterSeconds !== undefined) {
-      pauseMs = info.retryAfterSeconds * retryAfterBaseMs;
-    } else if (info.resetEpochSeconds !== undefined) {
-      const epochNow = this.#opts.epochSeconds?.() ?? Date.now() / 1000;
-      pauseMs = Math.max(1, info.resetEpochSeconds - epochNow) * retryAfterBaseMs;
-    } else {
-      pauseMs = secondaryPauseMs * 2 ** (this.#consecutiveLimits - 1);
-    }
-    pauseMs = Math.min(Math.max(pauseMs, retryAfterBaseMs), maxPauseMs);
+    const pauseMs = backoffDelay(this.#backoff, this.#consecutiveLimits - 1, info);
     this.#pausedUntil = Math.max(this.#pausedUntil, clock.now() + pauseMs);
     log.warn(
       { limit: info.limit, pauseMs: Math.round(pauseMs), repeat: this.#consecutiveLimits, queued: this.#queue.length + 1 },

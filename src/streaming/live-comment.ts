@@ -1,6 +1,7 @@
 import { MAX_PART_CHARS, renderComment, reopener, splitText, type PartState, type RenderInput } from "../comments/comment-format.js";
 import { isGitHubError } from "../github/errors.js";
 import type { GitHubWrites, InstallationApi, IssueRef } from "../github/github-adapter.js";
+import { retry } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 
@@ -185,20 +186,19 @@ export class LiveComment {
    */
   async #drive(done: () => boolean, signal?: AbortSignal): Promise<{ error: unknown } | undefined> {
     const { api, runId, clock, log, finalAttempts, finalBackoffMs } = this.#opts;
-    let failures = 0;
     while (!done()) {
       try {
-        await api.write({ priority: "essential", key: runId, ...(signal ? { signal } : {}) }, (w) => this.#writeOnce(w));
-        failures = 0;
+        await retry(() => api.write({ priority: "essential", key: runId, ...(signal ? { signal } : {}) }, (w) => this.#writeOnce(w)), {
+          clock,
+          attempts: finalAttempts,
+          backoff: { baseMs: finalBackoffMs },
+          retryable: (error) => isGitHubError(error, "transient"),
+          ...(signal ? { signal } : {}),
+          onFailure: (error, { attempt, delayMs }) =>
+            log.warn({ err: error, runId, failures: attempt + 1, retry: delayMs !== undefined }, "writing the answer comment failed"),
+        });
       } catch (error) {
-        const retry = isGitHubError(error, "transient") && ++failures < finalAttempts && !signal?.aborted;
-        log.warn({ err: error, runId, failures, retry }, "writing the answer comment failed");
-        if (!retry) return { error };
-        try {
-          await clock.sleep(finalBackoffMs * 2 ** (failures - 1), signal);
-        } catch {
-          return { error: signal?.reason ?? error };
-        }
+        return { error };
       }
     }
     return undefined;

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
 import type { ChatCompletionFunctionTool, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { z } from "zod";
+import { retryStream } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ModelError, type ChatMessage, type StreamPart, type TokenUsage, type ToolCall, type ToolSpec } from "./stream-parts.js";
@@ -220,30 +221,28 @@ export class OpenAIModelClient implements ModelClient {
   async *stream(messages: readonly ChatMessage[], signal?: AbortSignal, options: StreamOptions = {}): AsyncIterable<StreamPart> {
     const { clock, retries, retryBaseMs, retryAfterBaseMs = 1000, log } = this.#opts;
     const deadline = clock.now() + this.#opts.timeouts.totalMs;
-    for (let attempt = 0; ; attempt++) {
-      const progress = { yielded: false };
-      try {
-        yield* this.#attempt(messages, options, deadline, progress, signal);
-        return;
-      } catch (caught) {
+    // Every failure of an attempt is a `ModelError` (`#attempt` converts what it catches).
+    yield* retryStream(() => this.#attempt(messages, options, deadline, signal), {
+      clock,
+      attempts: retries + 1,
+      backoff: { baseMs: retryBaseMs, secondMs: retryAfterBaseMs },
+      retryable: (error) => toModelError(error).retryable,
+      serverWait: (error) => toModelError(error),
+      deadline,
+      ...(signal ? { signal } : {}),
+      cancelled: () => new ModelError("aborted", "The request to the model was cancelled."),
+      onFailure: (caught, { attempt, delayMs }) => {
+        if (delayMs === undefined) return;
         const error = toModelError(caught);
-        const canRetry = error.retryable && !progress.yielded && attempt < retries && !signal?.aborted;
-        if (!canRetry) throw error;
-        const delay = Math.max(retryBaseMs * 2 ** attempt, (error.retryAfterSeconds ?? 0) * retryAfterBaseMs);
-        if (clock.now() + delay >= deadline) throw error;
-        log.warn({ kind: error.kind, status: error.status, attempt: attempt + 1, delayMs: delay }, "model request failed before anything was yielded; retrying");
-        await clock.sleep(delay, signal).catch(() => {
-          throw new ModelError("aborted", "The request to the model was cancelled.");
-        });
-      }
-    }
+        log.warn({ kind: error.kind, status: error.status, attempt: attempt + 1, delayMs }, "model request failed before anything was yielded; retrying");
+      },
+    });
   }
 
   async *#attempt(
     messages: readonly ChatMessage[],
     options: StreamOptions,
     deadline: number,
-    progress: { yielded: boolean },
     outer: AbortSignal | undefined,
   ): AsyncGenerator<StreamPart> {
     const { clock, timeouts } = this.#opts;
@@ -314,20 +313,14 @@ export class OpenAIModelClient implements ModelClient {
           arm(timeouts.idleMs, stall);
         }
         for (const delta of calls) toolCalls.add(delta);
-        if (text) {
-          progress.yielded = true;
-          yield { type: "text-delta", text };
-        }
+        if (text) yield { type: "text-delta", text };
       }
       // An abort ends the SDK's iteration quietly; the watchdog or caller that aborted says why.
       if (cause) throw cause;
       if (finish === undefined) {
         throw new ModelError("cut", "The model's stream ended before the answer was complete.", { retryable: true });
       }
-      for (const call of toolCalls.calls()) {
-        progress.yielded = true;
-        yield { type: "tool-call", call };
-      }
+      for (const call of toolCalls.calls()) yield { type: "tool-call", call };
       yield usage ? { type: "finish", reason: finish, usage } : { type: "finish", reason: finish };
     } catch (error) {
       throw cause ?? toModelError(error);

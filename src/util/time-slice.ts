@@ -3,9 +3,9 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 
 /**
  * Long loops on the thread that answers every installation's webhooks give the event loop
- * a turn every few milliseconds (issue 9: no stretch over 50 ms). `tick()` is called once per
- * step of the work; it reads the clock only every 256 steps (the clock costs more than a step)
- * and yields once `ms` have passed since the last turn.
+ * a turn every few milliseconds (README, "Security model": no stretch over 50 ms).
+ * `tick()` is called once per step of the work; it reads the clock only every 256 steps
+ * (the clock costs more than a step) and yields once `ms` have passed since the last turn.
  */
 export class TimeSlice {
   readonly #ms: number;

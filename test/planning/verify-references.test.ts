@@ -284,6 +284,13 @@ describe("verifyReferences: files", () => {
     expect(referenceSummary(references, SHA)).toBe("References checked against `0123456`: 2 linked");
   });
 
+  it("links a dotfile named alone (`.env`), but reads a dot-word the commit has no file of as no reference", () => {
+    const facts = factsWith([], ["config/.env", "src/app.ts"]);
+    const { text, references } = verifyReferences("Set it in `.env`; `.then` is a method.", facts);
+    expect(text).toBe(`Set it in [\`.env\`](${BLOB}/config/.env); \`.then\` is a method.`);
+    expect(references).toEqual([{ text: ".env", status: "linked", url: `${BLOB}/config/.env` }]);
+  });
+
   it("links the real path of a name written in another case, when only one matches", () => {
     const { text } = verifyReferences("`readme.md`, `Agent/AI.py`, `Web/`, `API.ts`", FACTS);
     expect(text).toBe(
