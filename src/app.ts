@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { ProbotOctokit } from "probot";
 import type { Settings } from "./config/settings.js";
 import { systemPrompt } from "./conversation/system-prompt.js";
-import { InstallationGitHub, listHookDeliveries, redeliverHookDelivery } from "./github/github-adapter.js";
+import { listHookDeliveries, redeliverHookDelivery } from "./github/app-calls.js";
+import { InstallationGitHub } from "./github/installation.js";
 import type { MentionEvent } from "./handlers/mention-event.js";
 import { MentionReader } from "./mentions/mention-reader.js";
 import { INTERRUPTED_NOTICE, runAnswer } from "./runs/answer-run.js";
@@ -19,7 +20,7 @@ import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
 import { isGitHubError } from "./github/errors.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
-import { WriteScheduler } from "./scheduler/write-scheduler.js";
+import { WriteScheduler, type SlotRequest } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
 import type { Clock } from "./util/clock.js";
 import type { Logger } from "./util/logger.js";
@@ -430,20 +431,20 @@ export class Devbuddy {
    * Takes one request from the sender's hourly allowance. Over it, the first refusal of a
    * stretch gets one short comment, later ones nothing at all: the reply cannot be made to spam.
    */
-  #withinLimit(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): boolean {
+  #withinLimit(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, log: Logger): boolean {
     const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
     // Counted before the sender is known to be allowed (that costs GitHub reads): the notice waits for it.
     return this.#admitted(verdict, this.#deps.settings.requests.perUser, event, api, log, sources);
   }
 
   /** The same, against the repository's own limit (its config may set it lower, never higher). */
-  #withinRepoLimit(event: MentionEvent, api: InstallationGitHub, limit: number, log: Logger): boolean {
+  #withinRepoLimit(event: MentionEvent, api: InstallationGitHub<SlotRequest>, limit: number, log: Logger): boolean {
     const key = `${event.installationId}/${event.repo.owner}/${event.repo.repo}/${event.sender.login.toLowerCase()}`.toLowerCase();
     return this.#admitted(this.#repoRequests.take(key, limit), limit, event, api, log);
   }
 
   /** `unauthorized`: the sender's readers, when it is not yet known whether they may ask at all. */
-  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger, unauthorized?: MentionSources): boolean {
+  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub<SlotRequest>, log: Logger, unauthorized?: MentionSources): boolean {
     if (verdict.allowed) return true;
     log.info({ sender: event.sender.login, limit, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
     // A bot is never answered with a comment: that could feed a loop between two Apps. A
@@ -453,7 +454,7 @@ export class Devbuddy {
     return false;
   }
 
-  async #refuse(event: MentionEvent, api: InstallationGitHub, perUser: number, retryAfterMs: number, log: Logger, unauthorized?: MentionSources): Promise<void> {
+  async #refuse(event: MentionEvent, api: InstallationGitHub<SlotRequest>, perUser: number, retryAfterMs: number, log: Logger, unauthorized?: MentionSources): Promise<void> {
     // Someone who may not ask gets 😕 at most, never a comment: the notice cannot be made to post for a stranger.
     if (unauthorized && !(await this.#mayAsk(event, api, unauthorized, log))) return;
     const minutes = Math.max(1, Math.ceil(retryAfterMs / this.#deps.settings.timeScale / 60_000));
@@ -475,7 +476,7 @@ export class Devbuddy {
   }
 
   /** Whether the sender may ask here: the same permission and config rules as for an answer. */
-  async #mayAsk(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): Promise<boolean> {
+  async #mayAsk(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, log: Logger): Promise<boolean> {
     try {
       const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
       return (await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log)) === "allowed";
@@ -492,7 +493,7 @@ export class Devbuddy {
   }
 
   /** Whoever may start an answer may stop one: the same permission and config rules. */
-  async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
+  async #stop(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
       const allowed = await this.#mayAsk(event, api, sources, log);
       const stopped = allowed && this.coordinator.stop(issueKey, event.sender.login);

@@ -1,7 +1,7 @@
 import { Context, type ApplicationFunction, type ProbotOctokit } from "probot";
 import { Devbuddy } from "./app.js";
 import { loadSettings, SettingsError, type Settings } from "./config/settings.js";
-import { fetchAppSlug } from "./github/github-adapter.js";
+import { fetchAppSlug } from "./github/app-calls.js";
 import { toMentionEvent, type MentionContext, type MentionEvent } from "./handlers/mention-event.js";
 import type { RunJournal } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";

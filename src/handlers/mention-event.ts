@@ -1,6 +1,7 @@
 import type { Context } from "probot";
 import type { ThreadEntry, ThreadIssue } from "../conversation/thread-to-messages.js";
-import type { ReactionTarget, RepoRef } from "../github/github-adapter.js";
+import type { ReactionTarget } from "../github/issue-writes.js";
+import type { RepoRef } from "../github/refs.js";
 
 /**
  * Webhook payload → plain data. The only place that knows the payload shapes of

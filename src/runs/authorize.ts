@@ -1,5 +1,7 @@
 import { resolveRepoConfig, type LoadedRepoConfig, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
-import type { InstallationApi, RepoPermission, RepoRef } from "../github/github-adapter.js";
+import type { RepoPermission } from "../github/access.js";
+import type { InstallationReads } from "../github/installation.js";
+import type { RepoRef } from "../github/refs.js";
 import type { Logger } from "../util/logger.js";
 
 /**
@@ -24,7 +26,7 @@ function mayTrigger(permission: RepoPermission): boolean {
   return WRITERS.has(permission);
 }
 
-export async function authorize(api: Pick<InstallationApi, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
+export async function authorize(api: Pick<InstallationReads, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
   const login = who.sender.toLowerCase();
   if (who.senderType === "Bot") {
     // GitHub Apps comment as `<slug>[bot]`; a config may name them either way.

@@ -1,4 +1,4 @@
-import type { HookDelivery } from "../github/github-adapter.js";
+import type { HookDelivery } from "../github/app-calls.js";
 
 /**
  * GitHub does not redeliver a failed webhook on its own

@@ -1,5 +1,6 @@
 import { ProbotOctokit } from "probot";
-import { InstallationGitHub } from "../../src/github/github-adapter.js";
+import { InstallationGitHub } from "../../src/github/installation.js";
+import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
 import type { FakeGitHub } from "../fakes/fake-github.js";
 import { ManualClock } from "./manual-clock.js";
 import { testScheduler } from "./memory-github.js";
@@ -16,7 +17,7 @@ function octokitOnFake(github: FakeGitHub, token: string): ProbotOctokit {
 }
 
 /** The production GitHub adapter on a real Probot Octokit pointed at the loopback fake, without retries or throttling. */
-export function adapterOnFake(github: FakeGitHub, log = recordingLogger()): InstallationGitHub {
+export function adapterOnFake(github: FakeGitHub, log = recordingLogger()): InstallationGitHub<SlotRequest> {
   return new InstallationGitHub(octokitOnFake(github, "ghs_test"), testScheduler(new ManualClock(), log));
 }
 

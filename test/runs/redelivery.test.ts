@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HookDelivery } from "../../src/github/github-adapter.js";
+import type { HookDelivery } from "../../src/github/app-calls.js";
 import { deliveriesToRedeliver } from "../../src/runs/redelivery.js";
 
 let id = 0;
