@@ -18,7 +18,7 @@ import { serializedBytes } from "./repository/held-bytes.js";
 import type { SymbolIndex } from "./code-index/symbol-index.js";
 import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
-import { isGitHubError } from "./github/errors.js";
+import { isGitHubError, isPermanentFailure } from "./github/errors.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
 import { WriteScheduler, type SlotRequest } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
@@ -375,8 +375,7 @@ export class Devbuddy {
       } catch (error) {
         // GitHub refusing for good (the App was uninstalled, the repository is gone): nothing
         // left to close. Anything else is tried again.
-        const status = (error as { status?: unknown } | undefined)?.status;
-        const permanent = typeof status === "number" && status >= 400 && status < 500 && status !== 429;
+        const permanent = isPermanentFailure(error);
         runLog.warn({ err: error, permanent }, "could not recover an unfinished run");
         // Otherwise it goes back to the process that left it, so the next round (not only the next start) tries again.
         if (permanent) await this.#journal.runEnded(run.runId);

@@ -106,6 +106,33 @@ describe("crash recovery at awkward moments", () => {
     expect(stateOf(botAnswers(github, scene)[0]?.body)).toBe("interrupted");
   });
 
+  // A rate limit is GitHub saying "later", not "never": a 403 secondary limit while reading
+  // the thread must not make recovery forget the run.
+  it("keeps a run whose recovery hit a rate limit, and closes it on a later round", async () => {
+    github = await startFakeGitHub({ appSlug: "devbuddy" });
+    openai = await startFakeOpenAI();
+    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
+    const first = await boot(env);
+    const scene = newScene(github);
+    openai.enqueue({ kind: "stream", text: ["Half of ", "an answer"], stallAfter: 2 });
+    await mention(first, github, scene, "@devbuddy plan");
+    await until(first, "text", () => (parseComment(botAnswers(github, scene)[0]?.body ?? "")?.text === "Half of an answer" ? true : undefined));
+    await sleep(500); // the journal has recorded that edit
+    await killHard(first);
+    github.failNext({
+      method: "GET",
+      path: new RegExp(`/repos/acme/${scene.repo.name}/issues/1/comments$`),
+      status: 403,
+      headers: { "retry-after": "1" },
+      body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+    });
+    const second = await boot(env);
+    await until(second, "the failed attempt", () => (second.logs().some((l) => l["msg"] === "could not recover an unfinished run") ? true : undefined));
+    expect(second.logs().find((l) => l["msg"] === "could not recover an unfinished run")?.["permanent"]).toBe(false);
+    await until(second, "the answer to be closed", () => (stateOf(botAnswers(github, scene)[0]?.body) === "interrupted" ? true : undefined));
+    await until(second, "the run to be forgotten", () => (unfinishedRuns(env.DEVBUDDY_STATE_PATH) === 0 ? true : undefined));
+  });
+
   // The same for a comment the journal never heard of: the run is not forgotten while
   // its comment still says "writing…".
   it("does not forget a run whose orphan comment it could not close", async () => {

@@ -28,6 +28,10 @@ describe("deliveriesToRedeliver", () => {
     expect(deliveriesToRedeliver(deliveries, new Set(["handled"]), NOW)).toEqual([]);
   });
 
+  it("goes by the one rule for permanent failures: a 408 timed out and is asked for again, a 403 was refused", () => {
+    expect(deliveriesToRedeliver([attempt("timed-out", 408), attempt("forbidden", 403), attempt("gone", 410)], new Set(), NOW).map((d) => d.guid)).toEqual(["timed-out"]);
+  });
+
   it("leaves alone what was delivered since this process started: it reached this process, or is on its way", () => {
     expect(deliveriesToRedeliver([attempt("in-flight", 0, { deliveredAt: NOW }), attempt("missed", 0, { deliveredAt: NOW - 1 })], new Set(), NOW).map((d) => d.guid)).toEqual(["missed"]);
   });
