@@ -45,9 +45,9 @@ export interface DevbuddyDeps {
   readonly mentions?: MentionReader;
 }
 
-/** Per-event readers the handler provides (they need Probot's context). */
+/** Per-event readers the handler provides, as the event's installation. */
 export interface MentionSources {
-  /** `context.config("devbuddy.yml")`. */
+  /** `.github/devbuddy.yml` with what it extends (`readConfigFile`); null when there is none. */
   readonly loadConfig: () => Promise<unknown>;
 }
 

@@ -51,7 +51,7 @@ export async function authorize(api: Pick<InstallationReads, "permission" | "tea
   return "denied";
 }
 
-/** `.github/devbuddy.yml` through `load` (Probot's `context.config`), validated; problems are logged. */
+/** `.github/devbuddy.yml` through `load` (`readConfigFile`), validated; problems are logged. */
 export async function loadRepoConfig(load: () => Promise<unknown>, defaults: RepoConfigDefaults, log: Logger): Promise<LoadedRepoConfig> {
   let raw: unknown = null;
   let error: unknown;

@@ -6,7 +6,8 @@ import { ManualClock } from "./manual-clock.js";
 import { testScheduler } from "./memory-github.js";
 import { recordingLogger } from "./recording-logger.js";
 
-function octokitOnFake(github: FakeGitHub, token: string): ProbotOctokit {
+/** A real Probot Octokit pointed at the loopback fake, without retries or throttling. */
+export function octokitOnFake(github: FakeGitHub, token = "ghs_test"): ProbotOctokit {
   return new ProbotOctokit({
     auth: { token },
     baseUrl: github.apiBase,
@@ -18,7 +19,7 @@ function octokitOnFake(github: FakeGitHub, token: string): ProbotOctokit {
 
 /** The production GitHub adapter on a real Probot Octokit pointed at the loopback fake, without retries or throttling. */
 export function adapterOnFake(github: FakeGitHub, log = recordingLogger()): InstallationGitHub<SlotRequest> {
-  return new InstallationGitHub(octokitOnFake(github, "ghs_test"), testScheduler(new ManualClock(), log));
+  return new InstallationGitHub(octokitOnFake(github), testScheduler(new ManualClock(), log));
 }
 
 /** An Octokit authenticated as the App itself (a JWT-shaped token: the fake checks the shape, not the signature). */
