@@ -5,8 +5,8 @@ import { loadSettings, SettingsError, type Settings } from "./config/settings.js
 import { fetchAppSlug } from "./github/app-calls.js";
 import { readConfigFile } from "./github/config-file.js";
 import type { RepoRef } from "./github/refs.js";
-import { toMentionEvent, type MentionContext, type MentionEvent } from "./handlers/mention-event.js";
-import type { RunJournal } from "./state/run-journal.js";
+import { toMentionEvent, type MentionContext } from "./handlers/mention-event.js";
+import type { MentionEvent, RunJournal } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
 import { OpenAIModelClient, type ModelClient } from "./streaming/model-client.js";
 import { systemClock, type Clock } from "./util/clock.js";
