@@ -57,28 +57,12 @@ export function issueWrites(octokit: ProbotOctokit): GitHubWrites {
       return { id: data.id, url: data.html_url };
     },
     async react(repo, target, content) {
-      const what = `Reacting ${content} in ${repo.owner}/${repo.repo}`;
-      if (target.kind === "comment") {
-        await call(what, () =>
-          octokit.rest.reactions.createForIssueComment({
-            owner: repo.owner,
-            repo: repo.repo,
-            comment_id: target.commentId,
-            content,
-            ...NO_PLUGIN_RETRY,
-          }),
-        );
-      } else {
-        await call(what, () =>
-          octokit.rest.reactions.createForIssue({
-            owner: repo.owner,
-            repo: repo.repo,
-            issue_number: target.issueNumber,
-            content,
-            ...NO_PLUGIN_RETRY,
-          }),
-        );
-      }
+      const reaction = { owner: repo.owner, repo: repo.repo, content, ...NO_PLUGIN_RETRY };
+      await call(`Reacting ${content} in ${repo.owner}/${repo.repo}`, () =>
+        target.kind === "comment"
+          ? octokit.rest.reactions.createForIssueComment({ ...reaction, comment_id: target.commentId })
+          : octokit.rest.reactions.createForIssue({ ...reaction, issue_number: target.issueNumber }),
+      );
     },
   };
 }

@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InstallationGitHub } from "../../src/github/installation.js";
 import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { adapterOnFake } from "../helpers/adapter-on-fake.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import { freshFakeEachTest } from "../helpers/adapter-on-fake.js";
 
 /** Who someone is to a repository, against the loopback GitHub with a real Probot Octokit. */
 
 let gh: FakeGitHub;
 let api: InstallationGitHub<SlotRequest>;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-  api = adapterOnFake(gh);
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github, adapter) => ([gh, api] = [github, adapter]));
 
 describe("InstallationGitHub reads", () => {
   it("reports active team members only: pending invitations and 404s are not members", async () => {

@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listHookDeliveries, redeliverHookDelivery } from "../../src/github/app-calls.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { appOctokitOnFake } from "../helpers/adapter-on-fake.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import { appOctokitOnFake, freshFakeEachTest } from "../helpers/adapter-on-fake.js";
 
 /** Calls made as the App itself, against the loopback GitHub with a real Probot Octokit. */
 
 let gh: FakeGitHub;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github) => (gh = github));
 
 describe("the App's webhook delivery log", () => {
   it("reads it newest first, page after page by cursor, back to a time or a number", async () => {

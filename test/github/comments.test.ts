@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InstallationGitHub } from "../../src/github/installation.js";
 import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { adapterOnFake } from "../helpers/adapter-on-fake.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import { freshFakeEachTest } from "../helpers/adapter-on-fake.js";
 
 /**
  * Reading an issue's thread against the loopback GitHub with a real Probot Octokit: the
@@ -13,15 +13,7 @@ const REPO = { owner: "acme", repo: "widgets" } as const;
 
 let gh: FakeGitHub;
 let api: InstallationGitHub<SlotRequest>;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-  api = adapterOnFake(gh);
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github, adapter) => ([gh, api] = [github, adapter]));
 
 describe("InstallationGitHub reads", () => {
   it("reads a long thread at both ends: the first comments and the newest, from the last page backwards", async () => {

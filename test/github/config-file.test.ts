@@ -1,9 +1,9 @@
 import { Context } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REPO_CONFIG_PATH } from "../../src/config/repo-config.js";
 import { readConfigFile } from "../../src/github/config-file.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { octokitOnFake } from "../helpers/adapter-on-fake.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import { freshFakeEachTest, octokitOnFake } from "../helpers/adapter-on-fake.js";
 
 /**
  * `.github/devbuddy.yml` read as Probot's `context.config` reads an App's config, against
@@ -15,14 +15,7 @@ import { octokitOnFake } from "../helpers/adapter-on-fake.js";
 const REPO = { owner: "acme", repo: "widgets" } as const;
 
 let gh: FakeGitHub;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github) => (gh = github));
 
 const read = () => readConfigFile(octokitOnFake(gh), REPO, REPO_CONFIG_PATH);
 

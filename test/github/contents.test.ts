@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GitHubError } from "../../src/github/errors.js";
 import type { InstallationGitHub } from "../../src/github/installation.js";
 import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
-import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { adapterOnFake } from "../helpers/adapter-on-fake.js";
+import { gitBlobSha, type FakeGitHub } from "../fakes/fake-github.js";
+import { freshFakeEachTest } from "../helpers/adapter-on-fake.js";
 
 /**
  * The repository's code against the loopback GitHub with a real Probot Octokit: the
@@ -16,15 +16,7 @@ const MB = 1024 * 1024;
 
 let gh: FakeGitHub;
 let api: InstallationGitHub<SlotRequest>;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-  api = adapterOnFake(gh);
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github, adapter) => ([gh, api] = [github, adapter]));
 
 describe("InstallationGitHub reads", () => {
   it("reads the repository, resolves a branch to its commit with one request each", async () => {

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { InstallationGitHub } from "../../src/github/installation.js";
 import { readArchive, type ArchiveOptions } from "../../src/repository/archive.js";
 import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
-import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
-import { adapterOnFake } from "../helpers/adapter-on-fake.js";
+import type { FakeGitHub } from "../fakes/fake-github.js";
+import { freshFakeEachTest } from "../helpers/adapter-on-fake.js";
 
 /**
  * A commit's tarball downloaded through the production adapter (a real Probot Octokit on
@@ -16,15 +16,7 @@ const MB = 1024 * 1024;
 
 let gh: FakeGitHub;
 let api: InstallationGitHub<SlotRequest>;
-
-beforeEach(async () => {
-  gh = await startFakeGitHub();
-  api = adapterOnFake(gh);
-});
-
-afterEach(async () => {
-  await gh.close();
-});
+freshFakeEachTest((github, adapter) => ([gh, api] = [github, adapter]));
 
 const all: ArchiveOptions = { accept: () => true, maxFiles: 100, maxBytes: 10 * MB, maxFileBytes: 10 * MB, maxDownloadBytes: 10 * MB };
 
