@@ -2,25 +2,25 @@ import { randomUUID } from "node:crypto";
 import type { ProbotOctokit } from "probot";
 import type { Settings } from "./config/settings.js";
 import { systemPrompt } from "./conversation/system-prompt.js";
-import { InstallationGitHub, listHookDeliveries, redeliverHookDelivery } from "./github/github-adapter.js";
-import type { MentionEvent } from "./handlers/mention-event.js";
+import { listHookDeliveries, redeliverHookDelivery } from "./github/app-calls.js";
+import { InstallationGitHub } from "./github/installation.js";
 import { MentionReader } from "./mentions/mention-reader.js";
 import { INTERRUPTED_NOTICE, runAnswer } from "./runs/answer-run.js";
 import { authorize, loadRepoConfig } from "./runs/authorize.js";
 import { planRecovery } from "./runs/recovery.js";
 import { deliveriesToRedeliver } from "./runs/redelivery.js";
 import { RunCoordinator, type RunHandle, type RunTicket } from "./runs/run-coordinator.js";
-import type { RunJournal, RunRecord } from "./state/run-journal.js";
+import type { MentionEvent, RunJournal, RunRecord } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
 import { SnapshotCache } from "./repository/repo-snapshot.js";
 import { serializedBytes } from "./repository/held-bytes.js";
 import type { SymbolIndex } from "./code-index/symbol-index.js";
 import type { RepoView } from "./planning/repo-view.js";
 import { renderComment } from "./comments/comment-format.js";
-import { isGitHubError } from "./github/errors.js";
+import { isGitHubError, isPermanentFailure } from "./github/errors.js";
 import { appLogin, sameLogin } from "./github/logins.js";
 import { RequestLimiter, type LimitVerdict } from "./limits/request-limiter.js";
-import { WriteScheduler } from "./scheduler/write-scheduler.js";
+import { WriteScheduler, type SlotRequest } from "./scheduler/write-scheduler.js";
 import type { ModelClient } from "./streaming/model-client.js";
 import type { Clock } from "./util/clock.js";
 import type { Logger } from "./util/logger.js";
@@ -45,9 +45,9 @@ export interface DevbuddyDeps {
   readonly mentions?: MentionReader;
 }
 
-/** Per-event readers the handler provides (they need Probot's context). */
+/** Per-event readers the handler provides, as the event's installation. */
 export interface MentionSources {
-  /** `context.config("devbuddy.yml")`. */
+  /** `.github/devbuddy.yml` with what it extends (`readConfigFile`); null when there is none. */
   readonly loadConfig: () => Promise<unknown>;
 }
 
@@ -375,8 +375,7 @@ export class Devbuddy {
       } catch (error) {
         // GitHub refusing for good (the App was uninstalled, the repository is gone): nothing
         // left to close. Anything else is tried again.
-        const status = (error as { status?: unknown } | undefined)?.status;
-        const permanent = typeof status === "number" && status >= 400 && status < 500 && status !== 429;
+        const permanent = isPermanentFailure(error);
         runLog.warn({ err: error, permanent }, "could not recover an unfinished run");
         // Otherwise it goes back to the process that left it, so the next round (not only the next start) tries again.
         if (permanent) await this.#journal.runEnded(run.runId);
@@ -431,20 +430,20 @@ export class Devbuddy {
    * Takes one request from the sender's hourly allowance. Over it, the first refusal of a
    * stretch gets one short comment, later ones nothing at all: the reply cannot be made to spam.
    */
-  #withinLimit(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): boolean {
+  #withinLimit(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, log: Logger): boolean {
     const verdict = this.#requests.take(`${event.installationId}/${event.sender.login.toLowerCase()}`);
     // Counted before the sender is known to be allowed (that costs GitHub reads): the notice waits for it.
     return this.#admitted(verdict, this.#deps.settings.requests.perUser, event, api, log, sources);
   }
 
   /** The same, against the repository's own limit (its config may set it lower, never higher). */
-  #withinRepoLimit(event: MentionEvent, api: InstallationGitHub, limit: number, log: Logger): boolean {
+  #withinRepoLimit(event: MentionEvent, api: InstallationGitHub<SlotRequest>, limit: number, log: Logger): boolean {
     const key = `${event.installationId}/${event.repo.owner}/${event.repo.repo}/${event.sender.login.toLowerCase()}`.toLowerCase();
     return this.#admitted(this.#repoRequests.take(key, limit), limit, event, api, log);
   }
 
   /** `unauthorized`: the sender's readers, when it is not yet known whether they may ask at all. */
-  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub, log: Logger, unauthorized?: MentionSources): boolean {
+  #admitted(verdict: LimitVerdict, limit: number, event: MentionEvent, api: InstallationGitHub<SlotRequest>, log: Logger, unauthorized?: MentionSources): boolean {
     if (verdict.allowed) return true;
     log.info({ sender: event.sender.login, limit, notify: verdict.notify, retryAfterMs: verdict.retryAfterMs }, "request over the per-person limit");
     // A bot is never answered with a comment: that could feed a loop between two Apps. A
@@ -454,7 +453,7 @@ export class Devbuddy {
     return false;
   }
 
-  async #refuse(event: MentionEvent, api: InstallationGitHub, perUser: number, retryAfterMs: number, log: Logger, unauthorized?: MentionSources): Promise<void> {
+  async #refuse(event: MentionEvent, api: InstallationGitHub<SlotRequest>, perUser: number, retryAfterMs: number, log: Logger, unauthorized?: MentionSources): Promise<void> {
     // Someone who may not ask gets 😕 at most, never a comment: the notice cannot be made to post for a stranger.
     if (unauthorized && !(await this.#mayAsk(event, api, unauthorized, log))) return;
     const minutes = Math.max(1, Math.ceil(retryAfterMs / this.#deps.settings.timeScale / 60_000));
@@ -476,7 +475,7 @@ export class Devbuddy {
   }
 
   /** Whether the sender may ask here: the same permission and config rules as for an answer. */
-  async #mayAsk(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, log: Logger): Promise<boolean> {
+  async #mayAsk(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, log: Logger): Promise<boolean> {
     try {
       const { config } = await loadRepoConfig(sources.loadConfig, this.#deps.settings.planner, log);
       return (await authorize(api, { repo: event.repo, sender: event.sender.login, senderType: event.sender.type }, config, log)) === "allowed";
@@ -493,7 +492,7 @@ export class Devbuddy {
   }
 
   /** Whoever may start an answer may stop one: the same permission and config rules. */
-  async #stop(event: MentionEvent, api: InstallationGitHub, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
+  async #stop(event: MentionEvent, api: InstallationGitHub<SlotRequest>, sources: MentionSources, issueKey: string, log: Logger): Promise<void> {
     try {
       const allowed = await this.#mayAsk(event, api, sources, log);
       const stopped = allowed && this.coordinator.stop(issueKey, event.sender.login);

@@ -1,9 +1,12 @@
-import { Context, type ApplicationFunction, type ProbotOctokit } from "probot";
-import { Devbuddy } from "./app.js";
+import type { ApplicationFunction, Context, ProbotOctokit } from "probot";
+import { Devbuddy, type MentionSources } from "./app.js";
+import { REPO_CONFIG_PATH } from "./config/repo-config.js";
 import { loadSettings, SettingsError, type Settings } from "./config/settings.js";
-import { fetchAppSlug } from "./github/github-adapter.js";
-import { toMentionEvent, type MentionContext, type MentionEvent } from "./handlers/mention-event.js";
-import type { RunJournal } from "./state/run-journal.js";
+import { fetchAppSlug } from "./github/app-calls.js";
+import { readConfigFile } from "./github/config-file.js";
+import type { RepoRef } from "./github/refs.js";
+import { toMentionEvent, type MentionContext } from "./handlers/mention-event.js";
+import type { MentionEvent, RunJournal } from "./state/run-journal.js";
 import { SqliteJournal } from "./state/sqlite-journal.js";
 import { OpenAIModelClient, type ModelClient } from "./streaming/model-client.js";
 import { systemClock, type Clock } from "./util/clock.js";
@@ -81,21 +84,19 @@ export function devbuddyApp(options: DevbuddyAppOptions = {}): ApplicationFuncti
     options.onReady?.(devbuddy);
     if (options.watchLoop) watchLoop({ log: log.child({ name: "loop" }), windowMs: LOOP_WINDOW_MS * settings.timeScale, boundMs: LOOP_BOUND_MS });
 
-    // context.config reads .github/devbuddy.yml from the default branch, following `_extends`
-    // and falling back to the owner's .github repository, as every Probot app does.
-    const sourcesOf = (context: Pick<Context, "config">) => ({ loadConfig: () => context.config("devbuddy.yml") });
+    // .github/devbuddy.yml from the default branch, following `_extends` and falling back
+    // to the owner's .github repository, as every Probot app reads its config.
+    const sourcesFor = (octokit: ProbotOctokit, repo: RepoRef): MentionSources => ({ loadConfig: () => readConfigFile(octokit, repo, REPO_CONFIG_PATH) });
     const onEvent = async (context: MentionContext): Promise<void> => {
       const event = toMentionEvent(context);
-      if (event) await devbuddy.onMention(event, context.octokit, sourcesOf(context));
+      if (event) await devbuddy.onMention(event, context.octokit, sourcesFor(context.octokit, event.repo));
     };
 
     // Runs an earlier process left unfinished (a crash, a kill) are closed or resumed, as
-    // their installation, with a context rebuilt from what the journal kept of the event.
+    // their installation, from what the journal kept of the event.
     const contextFor = async ({ event }: { event: MentionEvent }) => {
       const octokit = (await app.auth(event.installationId)) as ProbotOctokit;
-      const payload = { repository: { owner: { login: event.repo.owner }, name: event.repo.repo }, installation: { id: event.installationId } };
-      const context = new Context({ id: event.deliveryId, name: "issue_comment", payload } as never, octokit, app.log);
-      return { octokit, sources: sourcesOf(context) };
+      return { octokit, sources: sourcesFor(octokit, event.repo) };
     };
     void devbuddy.recover(contextFor);
     app.on("issue_comment.created", (context: Context<"issue_comment.created">) => onEvent(context));

@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * Per-repository configuration: `.github/devbuddy.yml`, read with Probot's
- * `context.config` (so `_extends` and the owner's `.github` repository work as in other
- * Probot apps) and validated here. Pure: the caller loads the YAML.
+ * Per-repository configuration: `.github/devbuddy.yml`, read as Probot apps read theirs
+ * (`src/github/config-file.ts`: `_extends` and the owner's `.github` repository work as
+ * in other Probot apps) and validated here. Pure: the caller loads the YAML.
  *
  * An invalid file is never half-applied: every problem is reported with its field, and
  * the run uses the defaults for the whole file. Half-applying could, for example, keep a
@@ -186,7 +186,7 @@ function problemsOf(error: z.ZodError, raw: unknown): ConfigProblem[] {
 }
 
 /**
- * Validates what `context.config` returned: null when there is no file. `loadError` is
+ * Validates what `readConfigFile` returned: null when there is no file. `loadError` is
  * the error it threw, e.g. for YAML that does not parse.
  */
 export function resolveRepoConfig(raw: unknown, defaults: RepoConfigDefaults, loadError?: unknown): LoadedRepoConfig {

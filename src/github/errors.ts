@@ -107,12 +107,33 @@ export function toGitHubError(error: unknown, what: string): GitHubError {
       });
     }
   }
-  if (status === 404 || status === 410) {
-    return new GitHubError(`${base}: not found`, { kind: "not-found", status, cause: error });
-  }
+  const kind = statusKind(status);
+  return new GitHubError(`${base}: ${kind === "not-found" ? "not found" : error.message}`, { kind, status, cause: error });
+}
+
+/**
+ * What an error status alone says about sending the same request again. A 403 may also be
+ * a rate limit, which only its headers tell (`toGitHubError` reads them first).
+ */
+export function statusKind(status: number): GitHubErrorKind {
+  if (status === 429) return "rate-limited";
+  if (status === 404 || status === 410) return "not-found";
   // Octokit reports network failures and timeouts with status 500 as well.
-  if (status >= 500 || status === 408) {
-    return new GitHubError(`${base}: ${error.message}`, { kind: "transient", status, cause: error });
-  }
-  return new GitHubError(`${base}: ${error.message}`, { kind: "permanent", status, cause: error });
+  if (status >= 500 || status === 408) return "transient";
+  return "permanent";
+}
+
+/** Sending the same request again can never succeed: what it is about is gone, or GitHub refused it for good. */
+export function isPermanentKind(kind: GitHubErrorKind): boolean {
+  return kind === "not-found" || kind === "permanent";
+}
+
+/**
+ * The one rule for giving up on a failure: anything thrown on the way to GitHub (Octokit's
+ * errors as `toGitHubError` classifies them, the adapter's own `GitHubError`s) is for good
+ * when it is `not-found` or `permanent`. Rate limits and transient failures pass with time;
+ * an error that is not GitHub's counts as transient.
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return isPermanentKind(toGitHubError(error, "A GitHub request").kind);
 }

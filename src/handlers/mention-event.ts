@@ -1,24 +1,11 @@
 import type { Context } from "probot";
-import type { ThreadEntry, ThreadIssue } from "../conversation/thread-to-messages.js";
-import type { ReactionTarget, RepoRef } from "../github/github-adapter.js";
+import type { ThreadIssue } from "../conversation/thread-to-messages.js";
+import type { MentionEvent } from "../state/run-journal.js";
 
 /**
  * Webhook payload → plain data. The only place that knows the payload shapes of
  * `issue_comment.created` and `issues.opened`.
  */
-
-export interface MentionEvent {
-  readonly deliveryId: string;
-  readonly installationId: number;
-  readonly repo: RepoRef;
-  readonly issue: ThreadIssue;
-  /** The Markdown that may mention the App: the new comment, or the new issue's body. */
-  readonly text: string;
-  readonly target: ReactionTarget;
-  readonly triggerKey: string;
-  readonly triggerComment?: ThreadEntry;
-  readonly sender: { readonly login: string; readonly type: string };
-}
 
 export type MentionContext = Context<"issue_comment.created"> | Context<"issues.opened">;
 

@@ -1,5 +1,5 @@
 import type { PatternProblem } from "../repository/glob.js";
-import type { RepoRef } from "../github/github-adapter.js";
+import type { RepoRef } from "../github/refs.js";
 
 /**
  * What the planner needs of the repository at one commit: the shape `RepoSnapshot`

@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
+import type { InstallationReads } from "../github/installation.js";
+import type { RepoRef } from "../github/refs.js";
 
 /**
  * Reads a repository tarball (gzip-compressed tar, as GitHub's `tarball` endpoint serves
@@ -49,6 +51,25 @@ function repositoryPath(entryName: string): string | undefined {
   const path = entryName.slice(slash + 1);
   if (path === "" || path.split("/").some((segment) => segment === ".." || segment === ".")) return undefined;
   return path;
+}
+
+/**
+ * Downloads the tarball of a commit and reads it (`readTarGz`). The download ends with the
+ * reading: when a limit stops it early, the rest is not downloaded; when `options.signal`
+ * aborts, neither goes on.
+ */
+export async function readArchive(api: Pick<InstallationReads, "archive">, repo: RepoRef, commit: string, options: ArchiveOptions): Promise<ArchiveResult> {
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const download = new AbortController();
+  const onAbort = (): void => download.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await readTarGz(await api.archive(repo, commit, download.signal), options);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    download.abort(); // closes the connection when a limit ended reading early
+  }
 }
 
 /**

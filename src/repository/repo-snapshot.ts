@@ -1,6 +1,9 @@
 import { isGitHubError } from "../github/errors.js";
-import type { InstallationApi, RepoRef, TreeEntry } from "../github/github-adapter.js";
+import type { TreeEntry } from "../github/contents.js";
+import type { InstallationReads } from "../github/installation.js";
+import type { RepoRef } from "../github/refs.js";
 import type { Logger } from "../util/logger.js";
+import { readArchive } from "./archive.js";
 import type { PatternProblem } from "./glob.js";
 import { decodeText, looksBinary, looksGenerated, PathFilter, type SkipReason } from "./path-filter.js";
 
@@ -69,7 +72,7 @@ export interface LoadSnapshotOptions {
   readonly signal?: AbortSignal;
 }
 
-export type SnapshotApi = Pick<InstallationApi, "repository" | "commitSha" | "tree" | "blob" | "archive">;
+export type SnapshotApi = Pick<InstallationReads, "repository" | "commitSha" | "tree" | "blob" | "archive">;
 
 /** Bounds on reading the repository's own ignore rules. */
 const MAX_GITIGNORE_FILES = 50;
@@ -376,7 +379,7 @@ async function loadAt(api: SnapshotApi, repo: RepoRef, head: Head, options: Load
   if (via === "archive") {
     const wanted = new Map(planned.map((file) => [file.path, file.size]));
     try {
-      const archive = await api.archive(repo, head.sha, {
+      const archive = await readArchive(api, repo, head.sha, {
         accept: (path) => wanted.has(path),
         maxFileBytes: limits.maxFileBytes,
         expectedSize: (path) => wanted.get(path),

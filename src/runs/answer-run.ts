@@ -18,14 +18,11 @@ import { isEmptyRepository } from "../github/errors.js";
 import { sameLogin } from "../github/logins.js";
 import { answersSinceLastPerson, MAX_BOT_ANSWERS_IN_A_ROW } from "../limits/bot-chain.js";
 import { longestRun } from "../markdown/fences.js";
-import type {
-  CommentList,
-  InstallationApi,
-  IssueRef,
-  ReactionContent,
-  ReactionTarget,
-  RepoRef,
-} from "../github/github-adapter.js";
+import type { CommentList } from "../github/comments.js";
+import type { InstallationApi } from "../github/installation.js";
+import type { ReactionContent, ReactionTarget } from "../github/issue-writes.js";
+import type { IssueRef, RepoRef } from "../github/refs.js";
+import type { SlotRequest } from "../scheduler/write-scheduler.js";
 import { LiveComment, type FinalOutcome, type WrittenPart } from "../streaming/live-comment.js";
 import type { ModelClient } from "../streaming/model-client.js";
 import type { FinishReason, ModelError, TokenUsage } from "../streaming/stream-parts.js";
@@ -79,7 +76,7 @@ export interface PlanningDeps {
 }
 
 export interface AnswerRunDeps {
-  readonly api: InstallationApi;
+  readonly api: InstallationApi<SlotRequest>;
   readonly model: ModelClient;
   readonly botLogin: string;
   readonly systemPrompt: (options: SystemPromptOptions) => string;

@@ -1,5 +1,7 @@
 import { resolveRepoConfig, type LoadedRepoConfig, type RepoConfig, type RepoConfigDefaults } from "../config/repo-config.js";
-import type { InstallationApi, RepoPermission, RepoRef } from "../github/github-adapter.js";
+import type { RepoPermission } from "../github/access.js";
+import type { InstallationReads } from "../github/installation.js";
+import type { RepoRef } from "../github/refs.js";
 import { sameBot, sameLogin } from "../github/logins.js";
 import type { Logger } from "../util/logger.js";
 
@@ -25,7 +27,7 @@ function mayTrigger(permission: RepoPermission): boolean {
   return WRITERS.has(permission);
 }
 
-export async function authorize(api: Pick<InstallationApi, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
+export async function authorize(api: Pick<InstallationReads, "permission" | "teamMember">, who: Requester, config: RepoConfig, log: Logger): Promise<Authorization> {
   if (who.senderType === "Bot") {
     // GitHub Apps comment as `<slug>[bot]`; a config may name them either way.
     const allowed = config.triggers.bots.some((bot) => sameBot(bot, who.sender));
@@ -48,7 +50,7 @@ export async function authorize(api: Pick<InstallationApi, "permission" | "teamM
   return "denied";
 }
 
-/** `.github/devbuddy.yml` through `load` (Probot's `context.config`), validated; problems are logged. */
+/** `.github/devbuddy.yml` through `load` (`readConfigFile`), validated; problems are logged. */
 export async function loadRepoConfig(load: () => Promise<unknown>, defaults: RepoConfigDefaults, log: Logger): Promise<LoadedRepoConfig> {
   let raw: unknown = null;
   let error: unknown;

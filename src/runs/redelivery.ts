@@ -1,4 +1,5 @@
-import type { HookDelivery } from "../github/github-adapter.js";
+import type { HookDelivery } from "../github/app-calls.js";
+import { isPermanentKind, statusKind } from "../github/errors.js";
 
 /**
  * GitHub does not redeliver a failed webhook on its own
@@ -22,8 +23,8 @@ export function deliveriesToRedeliver(deliveries: readonly HookDelivery[], handl
     if (delivery.deliveredAt >= before) continue;
     if (succeeded.has(delivery.guid) || handled.has(delivery.guid)) continue;
     if (!ANSWERED.has(`${delivery.event}.${delivery.action ?? ""}`)) continue;
-    // 4xx other than 429: the App refused it on purpose (a bad signature, say); sending it again changes nothing.
-    if (delivery.statusCode >= 400 && delivery.statusCode < 500 && delivery.statusCode !== 429) continue;
+    // Refused for good (a 4xx but 408 and 429: a bad signature, say): sending it again changes nothing.
+    if (delivery.statusCode >= 400 && isPermanentKind(statusKind(delivery.statusCode))) continue;
     // A request's first attempt says when it was made.
     const earlier = chosen.get(delivery.guid);
     if (!earlier || delivery.deliveredAt < earlier.deliveredAt) chosen.set(delivery.guid, delivery);

@@ -1,4 +1,6 @@
-import type { MentionEvent } from "../handlers/mention-event.js";
+import type { ThreadEntry, ThreadIssue } from "../conversation/thread-to-messages.js";
+import type { ReactionTarget } from "../github/issue-writes.js";
+import type { RepoRef } from "../github/refs.js";
 import type { WrittenPart } from "../streaming/live-comment.js";
 
 /**
@@ -15,6 +17,23 @@ import type { WrittenPart } from "../streaming/live-comment.js";
  */
 
 export type { WrittenPart };
+
+/**
+ * A request as the webhook gave it (`src/handlers/mention-event.ts` reads it from the
+ * payload): what a run starts from, kept in the journal so that a resumed run can too.
+ */
+export interface MentionEvent {
+  readonly deliveryId: string;
+  readonly installationId: number;
+  readonly repo: RepoRef;
+  readonly issue: ThreadIssue;
+  /** The Markdown that may mention the App: the new comment, or the new issue's body. */
+  readonly text: string;
+  readonly target: ReactionTarget;
+  readonly triggerKey: string;
+  readonly triggerComment?: ThreadEntry;
+  readonly sender: { readonly login: string; readonly type: string };
+}
 
 export type RunPhase =
   /** Accepted, not yet authorized: nothing is visible on GitHub. */

@@ -4,10 +4,9 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { z } from "zod";
 import { metaSchema } from "../comments/comment-format.js";
-import type { MentionEvent } from "../handlers/mention-event.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import type { RunJournal, RunRecord, WrittenPart } from "./run-journal.js";
+import type { MentionEvent, RunJournal, RunRecord, WrittenPart } from "./run-journal.js";
 
 /**
  * The run journal in an SQLite file (Node's built-in `node:sqlite`: no server, no native

@@ -1,6 +1,9 @@
 import { MAX_PART_CHARS, renderComment, reopener, splitText, type PartState, type RenderInput } from "../comments/comment-format.js";
 import { isGitHubError } from "../github/errors.js";
-import type { GitHubWrites, InstallationApi, IssueRef } from "../github/github-adapter.js";
+import type { InstallationApi } from "../github/installation.js";
+import type { GitHubWrites } from "../github/issue-writes.js";
+import type { IssueRef } from "../github/refs.js";
+import type { SlotRequest } from "../scheduler/write-scheduler.js";
 import { retry } from "../util/backoff.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -25,7 +28,7 @@ export interface FinalOutcome {
 }
 
 export interface LiveCommentOptions {
-  readonly api: Pick<InstallationApi, "write">;
+  readonly api: Pick<InstallationApi<SlotRequest>, "write">;
   readonly issue: IssueRef;
   readonly runId: string;
   readonly trigger?: string;

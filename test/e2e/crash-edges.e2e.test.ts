@@ -26,6 +26,21 @@ const unfinishedRuns = (path: string): number => {
   }
 };
 
+/** A process killed while its answer showed half its text (the journal has that edit): what a restart must close. */
+async function cutOffAnswer(): Promise<{ env: { DEVBUDDY_STATE_PATH: string }; scene: ReturnType<typeof newScene> }> {
+  github = await startFakeGitHub({ appSlug: "devbuddy" });
+  openai = await startFakeOpenAI();
+  const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
+  const first = await boot(env);
+  const scene = newScene(github);
+  openai.enqueue({ kind: "stream", text: ["Half of ", "an answer"], stallAfter: 2 });
+  await mention(first, github, scene, "@devbuddy plan");
+  await until(first, "text", () => (parseComment(botAnswers(github, scene)[0]?.body ?? "")?.text === "Half of an answer" ? true : undefined));
+  await sleep(500); // the journal has recorded that edit
+  await killHard(first);
+  return { env, scene };
+}
+
 describe("crash recovery at awkward moments", () => {
   // A write the killed process sent may land without it seeing the answer: recovery goes
   // by what GitHub shows (src/runs/recovery.ts), so a finished answer stays finished.
@@ -89,16 +104,7 @@ describe("crash recovery at awkward moments", () => {
   // A transient failure while closing: the run is handed back to the dead process in the
   // journal, so the next round of recovery (not only the next start) tries again.
   it("retries closing a cut-off answer after a transient GitHub failure, without another restart", async () => {
-    github = await startFakeGitHub({ appSlug: "devbuddy" });
-    openai = await startFakeOpenAI();
-    const env = { DEVBUDDY_STATE_PATH: freshStatePath() };
-    const first = await boot(env);
-    const scene = newScene(github);
-    openai.enqueue({ kind: "stream", text: ["Half of ", "an answer"], stallAfter: 2 });
-    await mention(first, github, scene, "@devbuddy plan");
-    await until(first, "text", () => (parseComment(botAnswers(github, scene)[0]?.body ?? "")?.text === "Half of an answer" ? true : undefined));
-    await sleep(500); // the journal has recorded that edit
-    await killHard(first);
+    const { env, scene } = await cutOffAnswer();
     github.failNext({ method: "PATCH", path: /\/issues\/comments\/\d+$/, status: 502, body: { message: "Server Error" }, times: 1 });
     const second = await boot(env);
     await until(second, "the failed attempt", () => (second.logs().some((l) => l["msg"] === "could not recover an unfinished run") ? true : undefined));
@@ -129,5 +135,23 @@ describe("crash recovery at awkward moments", () => {
     await until(second, "the run to be forgotten", () => (unfinishedRuns(env.DEVBUDDY_STATE_PATH) === 0 ? true : undefined));
     expect(botAnswers(github, scene)).toHaveLength(1);
     expect(openai.requests).toHaveLength(1);
+  });
+
+  // A rate limit is GitHub saying "later", not "never": a 403 secondary limit while reading
+  // the thread must not make recovery forget the run.
+  it("keeps a run whose recovery hit a rate limit, and closes it on a later round", async () => {
+    const { env, scene } = await cutOffAnswer();
+    github.failNext({
+      method: "GET",
+      path: new RegExp(`/repos/acme/${scene.repo.name}/issues/1/comments$`),
+      status: 403,
+      headers: { "retry-after": "1" },
+      body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+    });
+    const second = await boot(env);
+    await until(second, "the failed attempt", () => (second.logs().some((l) => l["msg"] === "could not recover an unfinished run") ? true : undefined));
+    expect(second.logs().find((l) => l["msg"] === "could not recover an unfinished run")?.["permanent"]).toBe(false);
+    await until(second, "the answer to be closed", () => (stateOf(botAnswers(github, scene)[0]?.body) === "interrupted" ? true : undefined));
+    await until(second, "the run to be forgotten", () => (unfinishedRuns(env.DEVBUDDY_STATE_PATH) === 0 ? true : undefined));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseComment, renderComment } from "../../src/comments/comment-format.js";
-import type { MentionEvent } from "../../src/handlers/mention-event.js";
+import type { MentionEvent } from "../../src/state/run-journal.js";
 import { SqliteJournal } from "../../src/state/sqlite-journal.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/fake-openai.js";

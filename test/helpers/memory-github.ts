@@ -1,23 +1,11 @@
 import { createHash } from "node:crypto";
 import { GitHubError } from "../../src/github/errors.js";
-import type {
-  ArchiveOptions,
-  ArchiveResult,
-  CommentList,
-  GitHubWrites,
-  InstallationApi,
-  IssueRef,
-  PostedComment,
-  ReactionContent,
-  ReactionTarget,
-  RepoInfo,
-  RepoPermission,
-  RepoRef,
-  RepoTree,
-  ThreadComment,
-  TreeEntry,
-} from "../../src/github/github-adapter.js";
-import { readTarGz } from "../../src/repository/archive.js";
+import type { RepoPermission } from "../../src/github/access.js";
+import type { CommentList, ThreadComment } from "../../src/github/comments.js";
+import type { RepoInfo, RepoTree, TreeEntry } from "../../src/github/contents.js";
+import type { InstallationApi } from "../../src/github/installation.js";
+import type { GitHubWrites, PostedComment, ReactionContent, ReactionTarget } from "../../src/github/issue-writes.js";
+import type { IssueRef, RepoRef } from "../../src/github/refs.js";
 import { gitBlobSha, repositoryTarball } from "../fakes/fake-github.js";
 import type { WriteBudgetLimits } from "../../src/scheduler/write-budget.js";
 import { WriteScheduler, type SlotRequest } from "../../src/scheduler/write-scheduler.js";
@@ -56,10 +44,10 @@ interface SeededRepo {
  * the clock time they started. Failures can be injected per write.
  *
  * Reads serve one repository seeded with `seedFiles` (whatever repo is asked for), with
- * real git blob shas; `archive()` streams a real tarball through the production reader,
+ * real git blob shas; `archive()` streams a real tarball, read by the production reader,
  * so its limits behave as they do against GitHub. Every read is recorded in `reads`.
  */
-export class MemoryGitHub implements InstallationApi {
+export class MemoryGitHub implements InstallationApi<SlotRequest> {
   readonly comments = new Map<number, string>();
   readonly writes: WriteRecord[] = [];
   readonly thread: ThreadComment[] = [];
@@ -190,11 +178,13 @@ export class MemoryGitHub implements InstallationApi {
     return content;
   }
 
-  async archive(repo: RepoRef, commitSha: string, options: ArchiveOptions): Promise<ArchiveResult> {
+  async archive(repo: RepoRef, commitSha: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     this.#read("archive", commitSha);
     const seeded = this.#seeded(commitSha);
     const files = [...seeded.files].map(([path, content]) => ({ path, content }));
-    return readTarGz(repositoryTarball(`${repo.owner}-${repo.repo}-${commitSha.slice(0, 7)}`, commitSha, 1_700_000_000, files), options);
+    const download = repositoryTarball(`${repo.owner}-${repo.repo}-${commitSha.slice(0, 7)}`, commitSha, 1_700_000_000, files);
+    signal.addEventListener("abort", () => download.destroy(), { once: true });
+    return download;
   }
 
   async teamMember(org: string, teamSlug: string, login: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { Devbuddy, type MentionDecision } from "../../src/app.js";
 import { loadSettings } from "../../src/config/settings.js";
-import type { MentionEvent } from "../../src/handlers/mention-event.js";
+import type { MentionEvent } from "../../src/state/run-journal.js";
 import type { ModelClient } from "../../src/streaming/model-client.js";
 import type { ChatMessage, StreamPart } from "../../src/streaming/stream-parts.js";
 import type { Clock } from "../../src/util/clock.js";

@@ -1,5 +1,5 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
-import type { MentionEvent } from "../../src/handlers/mention-event.js";
+import type { MentionEvent } from "../../src/state/run-journal.js";
 
 /**
  * Real webhook payloads from @octokit/webhooks-examples (Codertocat/Hello-World, issue #1),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { InstallationGitHub } from "../../src/github/github-adapter.js";
+import type { InstallationGitHub } from "../../src/github/installation.js";
+import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
 import { loadSnapshot, SnapshotCache, type LoadSnapshotOptions, type SnapshotLimits } from "../../src/repository/repo-snapshot.js";
 import { gitBlobSha, startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { loadFixtureRepo } from "../helpers/fixture-repo.js";
@@ -38,7 +39,7 @@ const READABLE = [
 ];
 
 let gh: FakeGitHub;
-let api: InstallationGitHub;
+let api: InstallationGitHub<SlotRequest>;
 let log: ReturnType<typeof recordingLogger>;
 
 beforeEach(async () => {

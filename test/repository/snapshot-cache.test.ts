@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { InstallationGitHub } from "../../src/github/github-adapter.js";
+import type { InstallationGitHub } from "../../src/github/installation.js";
+import type { SlotRequest } from "../../src/scheduler/write-scheduler.js";
 import { SnapshotCache, type RepoSnapshot, type SnapshotLimits } from "../../src/repository/repo-snapshot.js";
 import { startFakeGitHub, type FakeGitHub } from "../fakes/fake-github.js";
 import { adapterOnFake } from "../helpers/adapter-on-fake.js";
@@ -17,7 +18,7 @@ const limits: SnapshotLimits = { maxFileBytes: 100_000, maxTotalBytes: 1 * MB, m
 const repoNamed = (repo: string) => ({ owner: "acme", repo });
 
 let gh: FakeGitHub;
-let api: InstallationGitHub;
+let api: InstallationGitHub<SlotRequest>;
 let log: ReturnType<typeof recordingLogger>;
 
 beforeEach(async () => {

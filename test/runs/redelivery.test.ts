@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HookDelivery } from "../../src/github/github-adapter.js";
+import type { HookDelivery } from "../../src/github/app-calls.js";
 import { deliveriesToRedeliver } from "../../src/runs/redelivery.js";
 
 let id = 0;
@@ -26,6 +26,10 @@ describe("deliveriesToRedeliver", () => {
   it("leaves alone what was delivered in the end, what devbuddy handled, and what it refused on purpose", () => {
     const deliveries = [attempt("ok-later", 503), attempt("ok-later", 200), attempt("handled", 502), attempt("bad-signature", 400), attempt("gone", 404)];
     expect(deliveriesToRedeliver(deliveries, new Set(["handled"]), NOW)).toEqual([]);
+  });
+
+  it("goes by the one rule for permanent failures: a 408 timed out and is asked for again, a 403 was refused", () => {
+    expect(deliveriesToRedeliver([attempt("timed-out", 408), attempt("forbidden", 403), attempt("gone", 410)], new Set(), NOW).map((d) => d.guid)).toEqual(["timed-out"]);
   });
 
   it("leaves alone what was delivered since this process started: it reached this process, or is on its way", () => {
