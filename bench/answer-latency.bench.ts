@@ -59,7 +59,7 @@ describe("the answer path's latency", () => {
       const before = openai.requests.length;
       openai.enqueue({ kind: "stream", text: [PLAN, " Done."], firstDelayMs: FIRST_TOKEN_MS, delayMs: 50 });
       const sent = performance.now();
-      const { comment } = await mention(app, github, scene, "@devbuddy plan this");
+      await mention(app, github, scene, "@devbuddy plan this");
       await until(app, "the answer", () => botAnswers(github, scene).find((c) => parseComment(c.body)?.meta.state === "done"), 30_000);
       const modelAt = (openai.requests[before]?.at ?? Number.NaN) - sent;
       const reads = github.requests.filter((r) => r.at >= sent && r.method === "GET" && inScene(scene)(r)).length;
@@ -75,7 +75,6 @@ describe("the answer path's latency", () => {
       if (attempt === 1 && process.env["BENCH_TRACE"]) {
         for (const r of github.requests.filter((q) => q.at >= sent && q.at <= sent + modelAt + 5)) console.log(`   ${(r.at - sent).toFixed(0).padStart(5)} ms ${r.method} ${r.path}`);
       }
-      void comment;
     }
 
     // 20 mentions at once in one installation: when each acknowledgement (the first write for it) lands.

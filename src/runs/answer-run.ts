@@ -67,7 +67,7 @@ export interface RepositoryRequest {
 }
 
 export interface PlanningDeps {
-  /** `.github/devbuddy.yml` as `context.config` returns it (null when absent; throws on bad YAML). */
+  /** `.github/devbuddy.yml` as `readConfigFile` returns it (null when absent; throws on bad YAML). */
   readonly loadConfig: () => Promise<unknown>;
   readonly configDefaults: RepoConfigDefaults;
   readonly loadRepository: (request: RepositoryRequest) => Promise<RepoView>;

@@ -7,7 +7,7 @@ import { botAnswers, mention, newScene, startWorld, stopWorld, untilAnswered, ty
 /**
  * Issue 9, defect 7: when `.github/devbuddy.yml` cannot be read or parsed, its
  * `paths.exclude` is unknown, so no file of the repository may reach the model. Through
- * the production App, Probot's `context.config` and the fake GitHub's real status codes.
+ * the production App, the App's config read (`octokit.config.get`) and the fake GitHub's real status codes.
  */
 
 const SECRET = "AKIA-THE-SECRET-KEY-0000";

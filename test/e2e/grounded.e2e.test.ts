@@ -8,7 +8,7 @@ import { botAnswers, mention, newScene, reactionsOn, startWorld, stopWorld, unti
 /**
  * Grounded planning as a user meets it: the agent fixture repository pushed to the fake
  * GitHub, the App reading it through the API (tree, tarball, `.github/devbuddy.yml` through
- * Probot's `context.config`), a scripted model that calls the repository tools with
+ * `octokit.config.get`), a scripted model that calls the repository tools with
  * arguments split across chunks, and the published comment checked against the commit.
  */
 

@@ -68,7 +68,7 @@ afterEach(async () => {
 });
 
 /**
- * Probot's `context.config("devbuddy.yml")`: the repository's `.github/devbuddy.yml`, then
+ * The repository config as `octokit.config.get` reads it (like Probot's `context.config`): the repository's `.github/devbuddy.yml`, then
  * the owner's `.github` repository as the fallback. Neither has one here.
  */
 function expectNoConfig(): void {

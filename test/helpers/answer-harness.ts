@@ -28,7 +28,7 @@ const LIMITS = { toolRounds: 3, files: 10, readBytes: 100_000, contextTokens: 32
 const SNAPSHOT_LIMITS = { maxFileBytes: 512_000, maxTotalBytes: 10_000_000, maxFiles: 1_000, maxDownloadBytes: 50_000_000, maxBlobFetches: 50 };
 
 export interface SetupOptions {
-  /** What `context.config` returns for .github/devbuddy.yml (null: no file); an Error is thrown by it. */
+  /** What `readConfigFile` returns for .github/devbuddy.yml (null: no file); an Error is thrown by it. */
   readonly config?: unknown;
   /** Seed the agent fixture as the repository (default true). */
   readonly repository?: boolean;
